@@ -1,0 +1,39 @@
+# kvam: a DynamoDB data plane for PostgreSQL (PGXS build)
+#
+#   make             build kvam.so and the install script
+#   make install     install into the PostgreSQL found by $(PG_CONFIG)
+#   make run         install everything needed, build, install, start a demo server
+#   make test        the whole test suite (pg_regress, isolation, TAP)
+#
+# Sources are found by wildcard so that each concern can live in its own
+# file under src/<subsystem>/ without editing this file.
+
+MODULE_big = kvam
+EXTENSION  = kvam
+DATA_built = kvam--0.1.sql
+
+SRCS = $(sort $(wildcard src/*.c src/*/*.c))
+OBJS = $(SRCS:.c=.o)
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS   = -Wall -Wmissing-prototypes -Wpointer-arith -Wno-declaration-after-statement \
+              -Werror=vla -Werror=implicit-function-declaration
+
+# pg_regress inputs: every sql/<area>_<topic>.sql; isolation specs likewise.
+REGRESS   = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# The install script is assembled from sql/install/*.sql in name order.
+kvam--0.1.sql: $(sort $(wildcard sql/install/*.sql))
+	cat $^ > $@
+
+.PHONY: run test test-regress test-isolation test-tap
+run:
+	./scripts/run.sh
+
+test:
+	./scripts/test.sh

@@ -1,0 +1,2 @@
+CREATE EXTENSION kvam;
+SELECT kvam.version();
