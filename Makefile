@@ -31,9 +31,24 @@ include $(PGXS)
 kvam--0.1.sql: $(sort $(wildcard sql/install/*.sql))
 	cat $^ > $@
 
-.PHONY: run test test-regress test-isolation test-tap
+# Test and demo targets: see scripts/test.sh and scripts/run.sh for the
+# environment knobs (KVAM_TESTS, KVAM_REGRESS, KVAM_EXTRA_CONF, ...).
+.PHONY: run test test-regress test-isolation test-tap test-walcheck
 run:
 	./scripts/run.sh
 
 test:
 	./scripts/test.sh
+
+test-regress:
+	KVAM_TESTS=regress ./scripts/test.sh
+
+test-isolation:
+	KVAM_TESTS=isolation ./scripts/test.sh
+
+test-tap:
+	KVAM_TESTS=tap ./scripts/test.sh
+
+# The whole suite with wal_consistency_checking = 'kvam'.
+test-walcheck:
+	KVAM_EXTRA_CONF=test/walcheck.conf ./scripts/test.sh
