@@ -69,10 +69,10 @@ say "dependencies"
 [ -x "$PG_CONFIG" ] || die "$PG_CONFIG not found (postgresql-server-dev-$PGVER)"
 
 say "build"
-make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG"
+make -s --no-print-directory -C "$ROOT" PG_CONFIG="$PG_CONFIG"
 
 say "install into $("$PG_CONFIG" --pkglibdir)"
-run_quiet "${SUDO[@]}" make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG" install
+run_quiet "${SUDO[@]}" make -s --no-print-directory -C "$ROOT" PG_CONFIG="$PG_CONFIG" install
 
 cluster_field() {	# column of pg_lsclusters for our cluster, empty if none
 	pg_lsclusters -h 2>/dev/null |

@@ -145,7 +145,7 @@ list_tests() {
 say "deps and build"
 "$ROOT/scripts/deps.sh"
 [ -x "$PG_CONFIG" ] || die "$PG_CONFIG not found (postgresql-server-dev-$PGVER)"
-make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG"
+make -s --no-print-directory -C "$ROOT" PG_CONFIG="$PG_CONFIG"
 
 #
 # 2. Private PostgreSQL copy with kvam installed.  One test run per checkout
@@ -170,7 +170,7 @@ rsync -a --delete --delete-excluded \
 rsync -a --delete --delete-excluded \
 	--exclude='/extension/kvam.control' --exclude='/extension/kvam--*' \
 	"$PG_SYS_SHARE/" "$T/usr/share/postgresql/$PGVER/"
-make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG" install DESTDIR="$T" >/dev/null
+make -s --no-print-directory -C "$ROOT" PG_CONFIG="$PG_CONFIG" install DESTDIR="$T" >/dev/null
 
 #
 # 3. Scratch directory, owned by whoever runs the servers.
