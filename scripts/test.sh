@@ -15,6 +15,7 @@
 #                   (expected in test/isolation/expected/*.out)
 #        tap        prove over test/t/*.pl (PostgreSQL::Test::Cluster),
 #                   one prove run per file
+#      Temporary files and sockets go to the scratch directory (TMPDIR).
 #      Every server gets test/kvam.conf (shared_preload_libraries = 'kvam',
 #      wal_level = logical, ...) plus $KVAM_EXTRA_CONF.  initdb refuses to
 #      run as root, so as root the scratch directory belongs to the
@@ -180,7 +181,7 @@ S=$(mktemp -d /tmp/kvam-test.XXXXXX)
 rsync -a --exclude=/.git --exclude=/tmp_install --exclude=/test-output \
 	--exclude=/results --exclude=/output_iso --exclude='/tmp_check*' \
 	--exclude=/log --exclude='/regression.*' "$ROOT/" "$S/src/"
-mkdir -p "$S/out/regress" "$S/out/isolation" "$S/out/tap"
+mkdir -p "$S/out/regress" "$S/out/isolation" "$S/out/tap" "$S/tmp"
 
 {
 	echo "# test/kvam.conf"
@@ -273,7 +274,7 @@ if want regress; then
 		say "regress: ${tests[*]}"
 		rc=0
 		run_logged "$S/out/regress/pg_regress.log" \
-			"${RUNAS[@]}" PATH="$PATH" \
+			"${RUNAS[@]}" PATH="$PATH" TMPDIR="$S/tmp" \
 			"$PGXS_T/src/test/regress/pg_regress" \
 			--temp-instance="$S/tmp_regress" --temp-config="$S/test.conf" \
 			--inputdir=. --outputdir="$S/out/regress" --bindir="$BIN" \
@@ -293,7 +294,7 @@ if want isolation; then
 		say "isolation: ${tests[*]}"
 		rc=0
 		run_logged "$S/out/isolation/pg_isolation_regress.log" \
-			"${RUNAS[@]}" PATH="$PATH" \
+			"${RUNAS[@]}" PATH="$PATH" TMPDIR="$S/tmp" \
 			"$PGXS_T/src/test/isolation/pg_isolation_regress" \
 			--temp-instance="$S/tmp_isolation" --temp-config="$S/test.conf" \
 			--inputdir=test/isolation --outputdir="$S/out/isolation" \
@@ -317,7 +318,7 @@ if want tap; then
 		for n in "${tests[@]}"; do
 			rc=0
 			run_logged "$S/out/tap/$n.prove.log" \
-				"${RUNAS[@]}" PATH="$PATH" \
+				"${RUNAS[@]}" PATH="$PATH" TMPDIR="$S/tmp" \
 				TESTDIR="$S/out/tap" PGPORT=65432 \
 				PG_REGRESS="$PGXS_T/src/test/regress/pg_regress" \
 				PERL5LIB="$PGXS_T/src/test/perl:$S/src/test/t${PERL5LIB:+:$PERL5LIB}" \
