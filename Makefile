@@ -23,6 +23,9 @@ PG_CFLAGS   = -Wall -Wmissing-prototypes -Wpointer-arith -Wno-declaration-after-
 REGRESS   = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
 
+# Rebuild objects when headers change (PGXS tracks dependencies only when asked).
+override autodepend = yes
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -55,20 +55,29 @@ define_gucs(void)
 							4096, 64, 1024 * 1024,
 							PGC_SIGHUP, GUC_UNIT_KB,
 							NULL, NULL, NULL);
-	DefineCustomIntVariable("kvam.memtable_pool",
-							"Shared memory for the memtable indexes of all partitions.",
-							NULL,
-							&kvam_memtable_pool_mb,
-							64, 4, 64 * 1024,
-							PGC_POSTMASTER, GUC_UNIT_MB,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("kvam.max_shared_partitions",
-							"Number of partitions whose state can be held in shared memory at once.",
-							NULL,
-							&kvam_max_shared_partitions,
-							4096, 64, 1024 * 1024,
-							PGC_POSTMASTER, 0,
-							NULL, NULL, NULL);
+
+	/*
+	 * Shared memory sizes can only be defined at postmaster start; when kvam
+	 * is loaded later (as an output plugin, or without preloading) they
+	 * keep their defaults.
+	 */
+	if (process_shared_preload_libraries_in_progress)
+	{
+		DefineCustomIntVariable("kvam.memtable_pool",
+								"Shared memory for the memtable indexes of all partitions.",
+								NULL,
+								&kvam_memtable_pool_mb,
+								64, 4, 4000,
+								PGC_POSTMASTER, GUC_UNIT_MB,
+								NULL, NULL, NULL);
+		DefineCustomIntVariable("kvam.max_shared_partitions",
+								"Number of partitions whose state can be held in shared memory at once.",
+								NULL,
+								&kvam_max_shared_partitions,
+								4096, 64, 1024 * 1024,
+								PGC_POSTMASTER, 0,
+								NULL, NULL, NULL);
+	}
 	MarkGUCPrefixReserved("kvam");
 }
 

@@ -1,7 +1,18 @@
 /*-------------------------------------------------------------------------
  *
  * shmem.c
- *	  Shared memory set-up for kvam.
+ *	  kvam's shared memory: partition state slots and the memtable pool.
+ *
+ * Layout (one ShmemInitStruct "kvam"):
+ *	  KvamShared header + kvam.max_shared_partitions KvamPart slots,
+ *	  a shared hash "kvam partitions" from KvamPartTag to slot index,
+ *	  the chunk pool (kvam.memtable_pool bytes, KVAM_CHUNK_SIZE chunks).
+ *
+ * Locking: KvamShmem->maplock protects the hash and slot (re)assignment;
+ * each slot's own LWLock protects everything else in the slot; the pool
+ * free list is protected by a spinlock.  Lock order: a slot's lock may be
+ * held while taking maplock (eviction uses conditional acquisition of
+ * other slots' locks only, so no cycle exists).
  *
  * IDENTIFICATION
  *	  src/lsm/shmem.c
@@ -13,25 +24,120 @@
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/hsearch.h"
 
 #include "kvam.h"
 #include "lsm/shmem.h"
 
+KvamShared *KvamShmem = NULL;
+static HTAB *KvamPartHash = NULL;
+
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+typedef struct KvamPartHashEntry
+{
+	KvamPartTag tag;
+	int			slot;
+} KvamPartHashEntry;
+
+static Size
+pool_bytes(void)
+{
+	return (Size) kvam_memtable_pool_mb * 1024 * 1024;
+}
+
+static Size
+shared_header_size(void)
+{
+	return add_size(offsetof(KvamShared, parts),
+					mul_size(kvam_max_shared_partitions, sizeof(KvamPart)));
+}
 
 static void
 kvam_shmem_request(void)
 {
+	Size		size;
+
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
+
+	size = shared_header_size();
+	size = add_size(size, hash_estimate_size(kvam_max_shared_partitions,
+											 sizeof(KvamPartHashEntry)));
+	/* pool, plus one chunk of slack for alignment */
+	size = add_size(size, add_size(pool_bytes(), KVAM_CHUNK_SIZE));
+	RequestAddinShmemSpace(size);
+	RequestNamedLWLockTranche("kvam", 1);
 }
 
 static void
 kvam_shmem_startup(void)
 {
+	bool		found;
+	HASHCTL		info;
+
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+
+	KvamShmem = ShmemInitStruct("kvam", shared_header_size(), &found);
+	if (!found)
+	{
+		int			i;
+		Size		nchunks;
+		char	   *raw;
+
+		KvamShmem->maplock = &(GetNamedLWLockTranche("kvam"))->lock;
+		KvamShmem->tranche_id = LWLockNewTrancheId();
+		KvamShmem->nslots = kvam_max_shared_partitions;
+		KvamShmem->lru_clock = 0;
+		for (i = 0; i < KvamShmem->nslots; i++)
+		{
+			KvamPart   *p = &KvamShmem->parts[i];
+
+			memset(p, 0, sizeof(KvamPart));
+			LWLockInitialize(&p->lock, KvamShmem->tranche_id);
+			pg_atomic_init_u64(&p->reads, 0);
+			pg_atomic_init_u64(&p->writes, 0);
+			pg_atomic_init_u64(&p->bloom_skips, 0);
+			pg_atomic_init_u64(&p->bloom_probes, 0);
+		}
+
+		/*
+		 * The pool: offset 0 is reserved as NULL, so the base pointer is one
+		 * chunk before the first real chunk.
+		 */
+		raw = ShmemInitStruct("kvam memtable pool",
+							  add_size(pool_bytes(), KVAM_CHUNK_SIZE), &found);
+		Assert(!found);
+		KvamShmem->pool = raw;
+		nchunks = pool_bytes() / KVAM_CHUNK_SIZE;
+		KvamShmem->nchunks = nchunks;
+		SpinLockInit(&KvamShmem->pool_lock);
+		KvamShmem->free_chunk = 0;
+		for (i = nchunks; i >= 1; i--)
+		{
+			uint32		off = (uint32) i * KVAM_CHUNK_SIZE;
+
+			*(uint32 *) KvamPoolPtr(off) = KvamShmem->free_chunk;
+			KvamShmem->free_chunk = off;
+		}
+		KvamShmem->nfree_chunks = nchunks;
+	}
+	LWLockRegisterTranche(KvamShmem->tranche_id, "kvam partition");
+
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(KvamPartTag);
+	info.entrysize = sizeof(KvamPartHashEntry);
+	KvamPartHash = ShmemInitHash("kvam partitions",
+								 kvam_max_shared_partitions,
+								 kvam_max_shared_partitions,
+								 &info, HASH_ELEM | HASH_BLOBS);
+
+	LWLockRelease(AddinShmemInitLock);
 }
 
 void
@@ -41,4 +147,183 @@ KvamShmemInit(void)
 	shmem_request_hook = kvam_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = kvam_shmem_startup;
+}
+
+/* Free a slot's memtable chunks; caller holds the slot lock exclusively. */
+static void
+drop_memtable(KvamPart *p)
+{
+	if (p->first_chunk != 0)
+		KvamPoolFreeChunks(p->first_chunk);
+	p->first_chunk = 0;
+	p->cur_chunk = 0;
+	p->cur_used = 0;
+	p->nchunks = 0;
+	p->head = 0;
+	p->height = 0;
+	p->nentries = 0;
+	p->l0_bytes = 0;
+	p->built = false;
+	p->trusted = false;
+	p->idx_blk = InvalidBlockNumber;
+	p->idx_off = InvalidOffsetNumber;
+	p->l0_head = InvalidBlockNumber;
+}
+
+/*
+ * KvamPartSlot: find or assign the slot of a tag.
+ */
+KvamPart *
+KvamPartSlot(const KvamPartTag *tag)
+{
+	KvamPartHashEntry *e;
+	bool		found;
+	KvamPart   *p;
+	int			i,
+				victim = -1;
+	uint64		oldest = PG_UINT64_MAX;
+
+	LWLockAcquire(KvamShmem->maplock, LW_SHARED);
+	e = hash_search(KvamPartHash, tag, HASH_FIND, NULL);
+	if (e)
+	{
+		p = &KvamShmem->parts[e->slot];
+		p->lru = ++KvamShmem->lru_clock;	/* racy stamp: good enough */
+		LWLockRelease(KvamShmem->maplock);
+		return p;
+	}
+	LWLockRelease(KvamShmem->maplock);
+
+	LWLockAcquire(KvamShmem->maplock, LW_EXCLUSIVE);
+	e = hash_search(KvamPartHash, tag, HASH_FIND, NULL);
+	if (e)
+	{
+		p = &KvamShmem->parts[e->slot];
+		LWLockRelease(KvamShmem->maplock);
+		return p;
+	}
+
+	/* A free slot, or else the least recently used one we can lock. */
+	for (i = 0; i < KvamShmem->nslots; i++)
+	{
+		if (!KvamShmem->parts[i].in_use)
+		{
+			victim = i;
+			break;
+		}
+	}
+	if (victim < 0)
+	{
+		for (i = 0; i < KvamShmem->nslots; i++)
+		{
+			if (KvamShmem->parts[i].lru < oldest)
+			{
+				oldest = KvamShmem->parts[i].lru;
+				victim = i;
+			}
+		}
+	}
+	if (victim < 0 ||
+		!LWLockConditionalAcquire(&KvamShmem->parts[victim].lock, LW_EXCLUSIVE))
+	{
+		/* try any lockable slot */
+		victim = -1;
+		for (i = 0; i < KvamShmem->nslots; i++)
+		{
+			if (LWLockConditionalAcquire(&KvamShmem->parts[i].lock, LW_EXCLUSIVE))
+			{
+				victim = i;
+				break;
+			}
+		}
+		if (victim < 0)
+		{
+			LWLockRelease(KvamShmem->maplock);
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("no free kvam partition slot"),
+					 errhint("Increase kvam.max_shared_partitions.")));
+		}
+	}
+
+	p = &KvamShmem->parts[victim];
+	if (p->in_use)
+	{
+		hash_search(KvamPartHash, &p->tag, HASH_REMOVE, NULL);
+		drop_memtable(p);
+	}
+	p->tag = *tag;
+	p->in_use = true;
+	p->nonce = 0;
+	p->lru = ++KvamShmem->lru_clock;
+	drop_memtable(p);
+	pg_atomic_write_u64(&p->reads, 0);
+	pg_atomic_write_u64(&p->writes, 0);
+	pg_atomic_write_u64(&p->bloom_skips, 0);
+	pg_atomic_write_u64(&p->bloom_probes, 0);
+	e = hash_search(KvamPartHash, tag, HASH_ENTER, &found);
+	Assert(!found);
+	e->slot = victim;
+	LWLockRelease(&p->lock);
+	LWLockRelease(KvamShmem->maplock);
+	return p;
+}
+
+uint32
+KvamPoolAllocChunk(void)
+{
+	uint32		off;
+
+	SpinLockAcquire(&KvamShmem->pool_lock);
+	off = KvamShmem->free_chunk;
+	if (off != 0)
+	{
+		KvamShmem->free_chunk = *(uint32 *) KvamPoolPtr(off);
+		KvamShmem->nfree_chunks--;
+	}
+	SpinLockRelease(&KvamShmem->pool_lock);
+	return off;
+}
+
+void
+KvamPoolFreeChunks(uint32 first)
+{
+	while (first != 0)
+	{
+		uint32		next = *(uint32 *) KvamPoolPtr(first);
+
+		SpinLockAcquire(&KvamShmem->pool_lock);
+		*(uint32 *) KvamPoolPtr(first) = KvamShmem->free_chunk;
+		KvamShmem->free_chunk = first;
+		KvamShmem->nfree_chunks++;
+		SpinLockRelease(&KvamShmem->pool_lock);
+		first = next;
+	}
+}
+
+bool
+KvamPoolEvictOne(KvamPart *self)
+{
+	int			i,
+				victim = -1;
+	uint64		oldest = PG_UINT64_MAX;
+
+	/* racy scan for a candidate; verified under its lock */
+	for (i = 0; i < KvamShmem->nslots; i++)
+	{
+		KvamPart   *p = &KvamShmem->parts[i];
+
+		if (p != self && p->in_use && p->nchunks > 0 && p->lru < oldest)
+		{
+			oldest = p->lru;
+			victim = i;
+		}
+	}
+	if (victim < 0)
+		return false;
+	if (!LWLockConditionalAcquire(&KvamShmem->parts[victim].lock, LW_EXCLUSIVE))
+		return false;
+	drop_memtable(&KvamShmem->parts[victim]);
+	LWLockRelease(&KvamShmem->parts[victim].lock);
+	return true;
 }

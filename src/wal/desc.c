@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * desc.c
- *	  rm_desc and rm_identify of kvam's resource manager.
+ *	  rm_desc and rm_identify of kvam's resource manager (pg_walinspect,
+ *	  redo error context).
  *
  * IDENTIFICATION
  *	  src/wal/desc.c
@@ -15,10 +16,31 @@
 void
 kvam_desc(StringInfo buf, XLogReaderState *record)
 {
+	uint8		info = XLogRecGetInfo(record) & ~XLR_INFO_MASK;
+	char	   *rec = XLogRecGetData(record);
+
+	switch (info)
+	{
+		case XLOG_KVAM_INSERT:
+			{
+				xl_kvam_insert *x = (xl_kvam_insert *) rec;
+
+				appendStringInfo(buf, "partition %u off %u%s%s", x->partid,
+								 x->offnum,
+								 (x->flags & XLKVAM_NEW_PAGE) ? " new_page" : "",
+								 (x->flags & XLKVAM_FIRST_PAGE) ? " first_page" : "");
+				break;
+			}
+	}
 }
 
 const char *
 kvam_identify(uint8 info)
 {
+	switch (info & ~XLR_INFO_MASK)
+	{
+		case XLOG_KVAM_INSERT:
+			return "INSERT";
+	}
 	return NULL;
 }

@@ -3,6 +3,11 @@
  * redo.c
  *	  rm_redo and rm_mask of kvam's resource manager.
  *
+ * Redo reproduces exactly the page changes of the primary: every changed
+ * page is a registered block, so full-page images, pg_rewind and
+ * wal_consistency_checking work.  Redo never touches shared memory: the
+ * memtable on a standby is rebuilt from the L0 pages by readers (l0.c).
+ *
  * IDENTIFICATION
  *	  src/wal/redo.c
  *
@@ -11,20 +16,127 @@
 #include "postgres.h"
 
 #include "access/bufmask.h"
+#include "access/xlogutils.h"
+#include "storage/bufmgr.h"
 
+#include "lsm/meta.h"
+#include "lsm/page.h"
 #include "wal/xlog.h"
+
+static void
+redo_insert(XLogReaderState *record)
+{
+	XLogRecPtr	lsn = record->EndRecPtr;
+	xl_kvam_insert *xlrec = (xl_kvam_insert *) XLogRecGetData(record);
+	Buffer		buf;
+	BlockNumber blk;
+	XLogRedoAction action;
+
+	XLogRecGetBlockTag(record, 0, NULL, NULL, &blk);
+
+	if (xlrec->flags & XLKVAM_NEW_PAGE)
+	{
+		buf = XLogInitBufferForRedo(record, 0);
+		KvamPageInit(BufferGetPage(buf), KVAM_PAGE_L0, xlrec->partid);
+		action = BLK_NEEDS_REDO;
+	}
+	else
+		action = XLogReadBufferForRedo(record, 0, &buf);
+
+	if (action == BLK_NEEDS_REDO)
+	{
+		Page		page = BufferGetPage(buf);
+		Size		len;
+		char	   *data = XLogRecGetBlockData(record, 0, &len);
+
+		if (PageAddItem(page, (Item) data, len, xlrec->offnum, false, false) !=
+			xlrec->offnum)
+			elog(PANIC, "kvam_redo: failed to add version at (%u,%u)",
+				 blk, xlrec->offnum);
+		PageSetLSN(page, lsn);
+		MarkBufferDirty(buf);
+	}
+	if (BufferIsValid(buf))
+		UnlockReleaseBuffer(buf);
+
+	if (xlrec->flags & XLKVAM_NEW_PAGE)
+	{
+		if (XLogRecHasBlockRef(record, 1) &&
+			XLogReadBufferForRedo(record, 1, &buf) == BLK_NEEDS_REDO)
+		{
+			Page		page = BufferGetPage(buf);
+
+			KvamPageGetOpaque(page)->next = blk;
+			PageSetLSN(page, lsn);
+			MarkBufferDirty(buf);
+		}
+		if (BufferIsValid(buf))
+			UnlockReleaseBuffer(buf);
+		buf = InvalidBuffer;
+
+		if (XLogReadBufferForRedo(record, 2, &buf) == BLK_NEEDS_REDO)
+		{
+			Page		page = BufferGetPage(buf);
+			KvamManifest mf = KvamPageGetManifest(page);
+
+			if (xlrec->flags & XLKVAM_FIRST_PAGE)
+				mf->l0_head = blk;
+			mf->l0_tail = blk;
+			mf->l0_pages++;
+			PageSetLSN(page, lsn);
+			MarkBufferDirty(buf);
+		}
+		if (BufferIsValid(buf))
+			UnlockReleaseBuffer(buf);
+	}
+}
 
 void
 kvam_redo(XLogReaderState *record)
 {
 	uint8		info = XLogRecGetInfo(record) & ~XLR_INFO_MASK;
 
-	elog(PANIC, "kvam_redo: unknown op code %u", info);
+	switch (info)
+	{
+		case XLOG_KVAM_INSERT:
+			redo_insert(record);
+			break;
+		default:
+			elog(PANIC, "kvam_redo: unknown op code %u", info);
+	}
 }
 
+/*
+ * kvam_mask masks what may legitimately differ between primary and
+ * standby: LSN, checksum, unused space, and version hint flags.
+ */
 void
 kvam_mask(char *pagedata, BlockNumber blkno)
 {
-	mask_page_lsn_and_checksum(pagedata);
-	mask_unused_space(pagedata);
+	Page		page = (Page) pagedata;
+	KvamPageOpaque op;
+
+	mask_page_lsn_and_checksum(page);
+	mask_unused_space(page);
+
+	if (PageIsNew(page))
+		return;
+	op = KvamPageGetOpaque(page);
+	if (op->page_type == KVAM_PAGE_L0 || op->page_type == KVAM_PAGE_RUN_DATA)
+	{
+		OffsetNumber off,
+					maxoff = PageGetMaxOffsetNumber(page);
+
+		for (off = FirstOffsetNumber; off <= maxoff; off++)
+		{
+			ItemId		iid = PageGetItemId(page, off);
+
+			if (ItemIdIsNormal(iid))
+			{
+				KvamVersion v = (KvamVersion) PageGetItem(page, iid);
+
+				v->flags &= ~KVAM_V_HINT_MASK;
+			}
+		}
+	}
 }

@@ -17,6 +17,7 @@
 
 #include "access/xlogreader.h"
 #include "lib/stringinfo.h"
+#include "storage/off.h"
 
 #define KVAM_WAL_FORMAT		1
 
@@ -29,3 +30,25 @@ extern const char *kvam_identify(uint8 info);
 extern void kvam_mask(char *pagedata, BlockNumber blkno);
 
 #endif							/* KVAM_WAL_XLOG_H */
+
+/*
+ * XLOG_KVAM_INSERT: append one version to a partition's L0.
+ *
+ * Block 0: the L0 page; data = the version item.  With XLKVAM_NEW_PAGE the
+ * page is initialised first (REGBUF_WILL_INIT), block 1 (optional) is the
+ * previous tail page whose 'next' link is set to block 0, and block 2 is the
+ * manifest page whose L0 tail (and head, if L0 was empty) becomes block 0.
+ */
+#define XLOG_KVAM_INSERT		0x10
+
+#define XLKVAM_NEW_PAGE			0x01
+#define XLKVAM_FIRST_PAGE		0x02
+
+typedef struct xl_kvam_insert
+{
+	uint32		partid;
+	OffsetNumber offnum;
+	uint8		flags;
+} xl_kvam_insert;
+
+#define SizeOfKvamInsert	(offsetof(xl_kvam_insert, flags) + sizeof(uint8))

@@ -49,17 +49,7 @@ $plain->start;
 
 is($plain->safe_psql('postgres', 'SHOW shared_preload_libraries'),
 	'', 'plain node preloads nothing');
-TODO:
 {
-	# Known bug, not fixed on this branch (src/ belongs to the core team):
-	# _PG_init defines the PGC_POSTMASTER GUCs kvam.memtable_pool and
-	# kvam.max_shared_partitions also when not preloading, and PostgreSQL
-	# then raises "FATAL: cannot create PGC_POSTMASTER variables after
-	# startup".  Define those two only when
-	# process_shared_preload_libraries_in_progress, then delete this TODO
-	# block's $TODO line (prove reports "TODO passed" once it works).
-	local $TODO = 'src/kvam.c defines PGC_POSTMASTER GUCs after startup';
-
 	my ($ret, $out, $err) = $plain->psql('postgres',
 		'CREATE EXTENSION kvam; SELECT kvam.version();');
 	is($ret, 0, 'CREATE EXTENSION kvam without preloading')

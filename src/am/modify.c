@@ -1,0 +1,514 @@
+/*-------------------------------------------------------------------------
+ *
+ * modify.c
+ *	  Writes: insert, update, delete and row locks on kvam tables.
+ *
+ * Every write appends a new version (put, tombstone or lock marker) to the
+ * key's partition L0 under the partition lock, after a read-before-write
+ * that finds the key's newest state:
+ *
+ *	- versions of aborted writers are skipped;
+ *	- if the newest version, or a newer lock marker, belongs to another
+ *	  transaction still in progress, the writer releases the partition lock
+ *	  and waits for that transaction (XactLockTableWait, heap's protocol),
+ *	  then starts over; so the versions of a key are appended in the commit
+ *	  order of their writers, and no lock-table entry per key is needed;
+ *	- update, delete and lock compare the newest version with the one the
+ *	  caller saw (by identity: birth TID, xmin, cid) and report
+ *	  TM_Updated / TM_Deleted / TM_SelfModified as tableam.h specifies; the
+ *	  executor turns these into EvalPlanQual (READ COMMITTED) or a
+ *	  serialization failure (REPEATABLE READ and up).
+ *
+ * Uniqueness of keys is enforced here, not in the key index: an insert
+ * whose key has a live version (committed, or our own) raises
+ * unique_violation.
+ *
+ * Row locks (SELECT ... FOR UPDATE/SHARE, the logical replication apply
+ * worker) append lock markers; a marker of a running transaction makes
+ * conflicting writers wait.  Shared markers of several transactions coexist,
+ * so no MultiXact is needed.  FOR KEY SHARE is treated as FOR SHARE
+ * (stricter than heap: it also blocks non-key updates).
+ *
+ * IDENTIFICATION
+ *	  src/am/modify.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "am/kvam_am.h"
+#include "lsm/keycode.h"
+
+/* What the read-before-write found. */
+typedef struct WriteCheck
+{
+	bool		exclusive;		/* the write conflicts with shared markers */
+	bool		found;			/* a live-or-running non-lock version exists */
+	KvamVersion newest;			/* copy of it */
+	Size		newestlen;
+	ItemPointerData newesttid;
+	KvamXminStatus status;
+	TransactionId wait_xid;		/* running transaction to wait for */
+	bool		locked_by_me;	/* we hold a sufficient marker already */
+} WriteCheck;
+
+static bool
+check_visitor(KvamVersion v, Size len, ItemPointer tid, void *arg)
+{
+	WriteCheck *c = (WriteCheck *) arg;
+	KvamXminStatus st = KvamXminStatusOf(v);
+
+	if (v->flags & KVAM_V_LOCK)
+	{
+		bool		shared = (v->flags & KVAM_V_LOCK_SHARED) != 0;
+
+		if (st == KVAM_XS_CURRENT && (!c->exclusive || !shared))
+			c->locked_by_me = true;
+		else if (st == KVAM_XS_IN_PROGRESS && (c->exclusive || !shared) &&
+				 !TransactionIdIsValid(c->wait_xid))
+			c->wait_xid = v->xmin;
+		return false;
+	}
+	if (st == KVAM_XS_ABORTED)
+		return false;
+
+	c->found = true;
+	c->status = st;
+	c->newest = palloc(len);
+	memcpy(c->newest, v, len);
+	c->newestlen = len;
+	c->newesttid = *tid;
+	if (st == KVAM_XS_IN_PROGRESS && !TransactionIdIsValid(c->wait_xid))
+		c->wait_xid = v->xmin;
+	return true;
+}
+
+static void
+write_check(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
+			const char *key, Size keylen, bool exclusive, WriteCheck *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->exclusive = exclusive;
+	c->wait_xid = InvalidTransactionId;
+	KvamLookupKey(rel, info, idx, p, key, keylen, check_visitor, c);
+}
+
+static void
+write_check_free(WriteCheck *c)
+{
+	if (c->newest)
+		pfree(c->newest);
+	c->newest = NULL;
+}
+
+static char *
+key_columns_text(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
+				 char **colnames)
+{
+	StringInfoData vals,
+				cols;
+	AttrNumber	atts[2] = {info->pkattnum, info->skattnum};
+	int			n = info->sktype != KVAM_KEY_NONE ? 2 : 1;
+	int			i;
+
+	initStringInfo(&vals);
+	initStringInfo(&cols);
+	for (i = 0; i < n; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), atts[i] - 1);
+		bool		isnull;
+		Datum		d = slot_getattr(slot, atts[i], &isnull);
+		Oid			out;
+		bool		varlena;
+
+		getTypeOutputInfo(a->atttypid, &out, &varlena);
+		appendStringInfo(&cols, "%s%s", i ? ", " : "", NameStr(a->attname));
+		appendStringInfo(&vals, "%s%s", i ? ", " : "",
+						 isnull ? "null" : OidOutputFunctionCall(out, d));
+	}
+	*colnames = cols.data;
+	return vals.data;
+}
+
+/*
+ * Insert a put version for a key that must not exist.  'slot' is the row
+ * (for messages); 'v' the built version.  Waits for running writers of the
+ * key.  Returns the new TID.
+ */
+static void
+insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
+			   KvamVersion v, Size vlen, ItemPointer tid)
+{
+	int			idx = KvamPartitionOfKey(info, v->key);
+
+	for (;;)
+	{
+		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+		WriteCheck	c;
+
+		write_check(rel, info, idx, p, v->key, v->keylen, true, &c);
+		if (TransactionIdIsValid(c.wait_xid))
+		{
+			TransactionId xwait = c.wait_xid;
+
+			KvamPartRelease(p);
+			write_check_free(&c);
+			XactLockTableWait(xwait, rel, &c.newesttid, XLTW_InsertIndex);
+			continue;
+		}
+		if (c.found && !(c.newest->flags & KVAM_V_TOMBSTONE))
+		{
+			char	   *cols;
+			char	   *vals;
+
+			KvamPartRelease(p);
+			vals = key_columns_text(rel, info, slot, &cols);
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("duplicate key value violates unique constraint \"%s\"",
+							KvamKeyIndexName(info)),
+					 errdetail("Key (%s)=(%s) already exists.", cols, vals),
+					 errtableconstraint(rel, KvamKeyIndexName(info))));
+		}
+		write_check_free(&c);
+		KvamL0Append(rel, info, idx, p, v, vlen, tid);
+		KvamMaybeFlush(rel, info, idx, p);
+		KvamPartRelease(p);
+		return;
+	}
+}
+
+void
+kvam_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid,
+				  int options, struct BulkInsertStateData *bistate)
+{
+	KvamRelInfo *info = KvamRelInfoKeyed(rel);
+	StringInfoData key;
+	KvamVersion v;
+	Size		vlen;
+	ItemPointerData tid;
+
+	initStringInfo(&key);
+	KvamSlotKey(rel, info, slot, &key);
+	v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, options, &vlen);
+	insert_new_key(rel, info, slot, v, vlen, &tid);
+	slot->tts_tableOid = RelationGetRelid(rel);
+	slot->tts_tid = tid;
+	pfree(v);
+	pfree(key.data);
+	pgstat_count_heap_insert(rel, 1);
+}
+
+void
+kvam_tuple_insert_speculative(Relation rel, TupleTableSlot *slot, CommandId cid,
+							  int options, struct BulkInsertStateData *bistate,
+							  uint32 specToken)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("INSERT ... ON CONFLICT is not supported on kvam table \"%s\"",
+					RelationGetRelationName(rel)),
+			 errhint("Use kvam.put_item() to upsert, or INSERT and handle unique_violation.")));
+}
+
+void
+kvam_tuple_complete_speculative(Relation rel, TupleTableSlot *slot,
+								uint32 specToken, bool succeeded)
+{
+	elog(ERROR, "kvam tables never perform speculative insertion");
+}
+
+void
+kvam_multi_insert(Relation rel, TupleTableSlot **slots, int ntuples,
+				  CommandId cid, int options, struct BulkInsertStateData *bistate)
+{
+	int			i;
+
+	for (i = 0; i < ntuples; i++)
+		kvam_tuple_insert(rel, slots[i], cid, options, bistate);
+}
+
+/*
+ * Common start of update, delete and lock: find the key of the version at
+ * 'tid', take the partition lock and check the key's newest state.  On
+ * TM_Ok the partition lock is held and *pp, *cp are set; otherwise nothing
+ * is held and tmfd is filled.
+ */
+typedef enum
+{
+	WAIT_BLOCK,
+	WAIT_NOWAIT_RESULT,			/* return TM_BeingModified */
+	WAIT_SKIP,					/* return TM_WouldBlock */
+	WAIT_ERROR
+} WaitMode;
+
+static TM_Result
+lock_newest(Relation rel, KvamRelInfo *info, KvamVersion old, ItemPointer otid,
+			bool exclusive, WaitMode waitmode, TM_FailureData *tmfd,
+			KvamPart **pp, WriteCheck *c, int *idxp)
+{
+	int			idx = KvamPartitionOfKey(info, old->key);
+
+	*idxp = idx;
+	for (;;)
+	{
+		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+
+		write_check(rel, info, idx, p, old->key, old->keylen, exclusive, c);
+		if (TransactionIdIsValid(c->wait_xid))
+		{
+			TransactionId xwait = c->wait_xid;
+
+			KvamPartRelease(p);
+			switch (waitmode)
+			{
+				case WAIT_BLOCK:
+					write_check_free(c);
+					XactLockTableWait(xwait, rel, otid, XLTW_Update);
+					continue;
+				case WAIT_NOWAIT_RESULT:
+					tmfd->ctid = *otid;
+					tmfd->xmax = xwait;
+					tmfd->cmax = InvalidCommandId;
+					return TM_BeingModified;
+				case WAIT_SKIP:
+					return TM_WouldBlock;
+				case WAIT_ERROR:
+					ereport(ERROR,
+							(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+							 errmsg("could not obtain lock on row in relation \"%s\"",
+									RelationGetRelationName(rel))));
+			}
+		}
+
+		if (!c->found || !KvamSameVersion(c->newest, old))
+		{
+			KvamPartRelease(p);
+			if (c->found && c->status == KVAM_XS_CURRENT)
+			{
+				tmfd->ctid = c->newesttid;
+				tmfd->xmax = GetTopTransactionIdIfAny();
+				tmfd->cmax = c->newest->cid;
+				return TM_SelfModified;
+			}
+			tmfd->xmax = c->found ? c->newest->xmin : InvalidTransactionId;
+			tmfd->cmax = InvalidCommandId;
+			if (c->found && !(c->newest->flags & KVAM_V_TOMBSTONE))
+			{
+				tmfd->ctid = c->newesttid;
+				return TM_Updated;
+			}
+			tmfd->ctid = *otid;
+			return TM_Deleted;
+		}
+		*pp = p;
+		return TM_Ok;
+	}
+}
+
+static KvamVersion
+fetch_old(Relation rel, ItemPointer tid)
+{
+	Size		len;
+	KvamVersion v = KvamVersionFetch(rel, tid, &len);
+
+	if (v == NULL || !KvamVersionHasTuple(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("kvam TID (%u,%u) of relation \"%s\" does not address a row version",
+						ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid),
+						RelationGetRelationName(rel))));
+	return v;
+}
+
+/* Is 'old' invisible to the crosscheck snapshot (RI checks)? */
+static bool
+crosscheck_fails(KvamVersion old, Size len, ItemPointer tid, Snapshot crosscheck)
+{
+	KvamKeyGroup g;
+	KvamVersion arr[1] = {old};
+	Size		lens[1] = {len};
+
+	if (crosscheck == InvalidSnapshot)
+		return false;
+	memset(&g, 0, sizeof(g));
+	g.n = 1;
+	g.v = arr;
+	g.len = lens;
+	g.tid = tid;
+	return KvamChooseVisible(&g, crosscheck) < 0;
+}
+
+TM_Result
+kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
+				  Snapshot snapshot, Snapshot crosscheck, bool wait,
+				  TM_FailureData *tmfd, bool changingPart)
+{
+	KvamRelInfo *info = KvamRelInfoKeyed(rel);
+	KvamVersion old = fetch_old(rel, tid);
+	KvamPart   *p;
+	WriteCheck	c;
+	TM_Result	res;
+	int			idx;
+	KvamVersion tomb;
+	Size		tlen;
+	ItemPointerData newtid;
+
+	res = lock_newest(rel, info, old, tid, true,
+					  wait ? WAIT_BLOCK : WAIT_NOWAIT_RESULT, tmfd, &p, &c, &idx);
+	if (res != TM_Ok)
+		return res;
+	if (crosscheck_fails(c.newest, c.newestlen, &c.newesttid, crosscheck))
+	{
+		KvamPartRelease(p);
+		tmfd->ctid = *tid;
+		tmfd->xmax = c.newest->xmin;
+		tmfd->cmax = InvalidCommandId;
+		return TM_Updated;
+	}
+	tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
+						   KVAM_V_TOMBSTONE, 0, &tlen);
+	KvamL0Append(rel, info, idx, p, tomb, tlen, &newtid);
+	KvamMaybeFlush(rel, info, idx, p);
+	KvamPartRelease(p);
+	pgstat_count_heap_delete(rel);
+	return TM_Ok;
+}
+
+TM_Result
+kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
+				  CommandId cid, Snapshot snapshot, Snapshot crosscheck,
+				  bool wait, TM_FailureData *tmfd, LockTupleMode *lockmode,
+				  bool *update_indexes)
+{
+	KvamRelInfo *info = KvamRelInfoKeyed(rel);
+	KvamVersion old = fetch_old(rel, otid);
+	KvamPart   *p;
+	WriteCheck	c;
+	TM_Result	res;
+	int			idx;
+	StringInfoData key;
+	KvamVersion v;
+	Size		vlen;
+	ItemPointerData newtid;
+	bool		samekey;
+
+	*lockmode = LockTupleExclusive;
+	*update_indexes = false;
+
+	/* Build the new version before taking locks: toasting does I/O. */
+	initStringInfo(&key);
+	KvamSlotKey(rel, info, slot, &key);
+	v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, 0, &vlen);
+	samekey = KvamKeyCompare(key.data, key.len, old->key, old->keylen) == 0;
+
+	res = lock_newest(rel, info, old, otid, true,
+					  wait ? WAIT_BLOCK : WAIT_NOWAIT_RESULT, tmfd, &p, &c, &idx);
+	if (res != TM_Ok)
+		return res;
+	if (crosscheck_fails(c.newest, c.newestlen, &c.newesttid, crosscheck))
+	{
+		KvamPartRelease(p);
+		tmfd->ctid = *otid;
+		tmfd->xmax = c.newest->xmin;
+		tmfd->cmax = InvalidCommandId;
+		return TM_Updated;
+	}
+
+	if (samekey)
+	{
+		KvamL0Append(rel, info, idx, p, v, vlen, &newtid);
+		KvamMaybeFlush(rel, info, idx, p);
+		KvamPartRelease(p);
+	}
+	else
+	{
+		KvamVersion tomb;
+		Size		tlen;
+		ItemPointerData tombtid;
+
+		tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
+							   KVAM_V_TOMBSTONE, 0, &tlen);
+		KvamL0Append(rel, info, idx, p, tomb, tlen, &tombtid);
+		KvamMaybeFlush(rel, info, idx, p);
+		KvamPartRelease(p);
+		insert_new_key(rel, info, slot, v, vlen, &newtid);
+		*update_indexes = true;
+	}
+	slot->tts_tableOid = RelationGetRelid(rel);
+	slot->tts_tid = newtid;
+	pgstat_count_heap_update(rel, false);
+	return TM_Ok;
+}
+
+TM_Result
+kvam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
+				TupleTableSlot *slot, CommandId cid, LockTupleMode mode,
+				LockWaitPolicy wait_policy, uint8 flags, TM_FailureData *tmfd)
+{
+	KvamRelInfo *info = KvamRelInfoKeyed(rel);
+	bool		exclusive = (mode == LockTupleExclusive ||
+							 mode == LockTupleNoKeyExclusive);
+	WaitMode	waitmode;
+
+	switch (wait_policy)
+	{
+		case LockWaitBlock:
+			waitmode = WAIT_BLOCK;
+			break;
+		case LockWaitSkip:
+			waitmode = WAIT_SKIP;
+			break;
+		default:
+			waitmode = WAIT_ERROR;
+			break;
+	}
+	tmfd->traversed = false;
+
+	for (;;)
+	{
+		KvamVersion old = fetch_old(rel, tid);
+		KvamPart   *p;
+		WriteCheck	c;
+		TM_Result	res;
+		int			idx;
+
+		res = lock_newest(rel, info, old, tid, exclusive, waitmode, tmfd,
+						  &p, &c, &idx);
+		if (res == TM_Updated && (flags & TUPLE_LOCK_FLAG_FIND_LAST_VERSION))
+		{
+			/* follow the key to its newest committed version and lock that */
+			*tid = tmfd->ctid;
+			tmfd->traversed = true;
+			pfree(old);
+			continue;
+		}
+		if (res != TM_Ok)
+			return res;
+
+		if (!c.locked_by_me && c.status != KVAM_XS_CURRENT)
+		{
+			KvamVersion marker;
+			Size		mlen;
+			ItemPointerData mtid;
+
+			marker = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
+									 KVAM_V_LOCK | (exclusive ? 0 : KVAM_V_LOCK_SHARED),
+									 0, &mlen);
+			KvamL0Append(rel, info, idx, p, marker, mlen, &mtid);
+			pfree(marker);
+		}
+		KvamPartRelease(p);
+		KvamStoreVersion(rel, slot, c.newest, c.newestlen, &c.newesttid);
+		return TM_Ok;
+	}
+}

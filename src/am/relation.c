@@ -1,0 +1,326 @@
+/*-------------------------------------------------------------------------
+ *
+ * relation.c
+ *	  Storage life cycle and whole-relation operations of kvam tables:
+ *	  creation, truncation, tablespace moves, size estimates, VACUUM,
+ *	  ANALYZE sampling, index builds.
+ *
+ * A kvam relation's main fork starts with the metapage and one empty
+ * manifest page per partition (KvamMetaCreate); an unlogged relation gets
+ * the same pages in its init fork, so that reset-after-crash yields an
+ * empty, valid table.
+ *
+ * Only the kvam_key index access method can index a kvam table: every
+ * other index AM builds through index_build_range_scan, which refuses.
+ *
+ * IDENTIFICATION
+ *	  src/am/relation.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/heaptoast.h"
+#include "access/multixact.h"
+#include "access/xact.h"
+#include "access/xloginsert.h"
+#include "catalog/catalog.h"
+#include "catalog/index.h"
+#include "catalog/pg_am.h"
+#include "catalog/storage.h"
+#include "catalog/storage_xlog.h"
+#include "commands/defrem.h"
+#include "commands/vacuum.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/bufmgr.h"
+#include "storage/smgr.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "am/kvam_am.h"
+#include "kvam.h"
+
+void
+kvam_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
+							   char persistence, TransactionId *freezeXid,
+							   MultiXactId *minmulti)
+{
+	SMgrRelation srel;
+
+	KvamCheckPreloaded();
+
+	/*
+	 * Versions carry xids, so relfrozenxid must be valid: nothing older
+	 * than RecentXmin can be in a new relation.  kvam never stores
+	 * MultiXacts (row locks are lock-marker versions).
+	 */
+	*freezeXid = RecentXmin;
+	*minmulti = GetOldestMultiXactId();
+
+	srel = RelationCreateStorage(*newrnode, persistence, true);
+	KvamMetaCreate(srel, MAIN_FORKNUM, kvam_default_partitions,
+				   persistence == RELPERSISTENCE_PERMANENT);
+
+	if (persistence == RELPERSISTENCE_UNLOGGED)
+	{
+		smgrcreate(srel, INIT_FORKNUM, false);
+		log_smgrcreate(newrnode, INIT_FORKNUM);
+		KvamMetaCreate(srel, INIT_FORKNUM, kvam_default_partitions, true);
+	}
+	smgrclose(srel);
+}
+
+void
+kvam_relation_nontransactional_truncate(Relation rel)
+{
+	KvamRelInfo *info = KvamRelGetInfo(rel);
+	int			nparts = info->npartitions;
+
+	RelationTruncate(rel, 0);
+	KvamMetaCreate(RelationGetSmgr(rel), MAIN_FORKNUM, nparts,
+				   RelationNeedsWAL(rel));
+	if (rel->rd_amcache)
+	{
+		pfree(rel->rd_amcache);
+		rel->rd_amcache = NULL;
+	}
+}
+
+void
+kvam_relation_copy_data(Relation rel, const RelFileNode *newrnode)
+{
+	SMgrRelation dstrel;
+	ForkNumber	fork;
+
+	dstrel = RelationCreateStorage(*newrnode, rel->rd_rel->relpersistence, true);
+	FlushRelationBuffers(rel);
+	RelationCopyStorage(RelationGetSmgr(rel), dstrel, MAIN_FORKNUM,
+						rel->rd_rel->relpersistence);
+	for (fork = MAIN_FORKNUM + 1; fork <= MAX_FORKNUM; fork++)
+	{
+		if (smgrexists(RelationGetSmgr(rel), fork))
+		{
+			smgrcreate(dstrel, fork, false);
+			if (fork == INIT_FORKNUM)
+				log_smgrcreate(newrnode, fork);
+			RelationCopyStorage(RelationGetSmgr(rel), dstrel, fork,
+								fork == INIT_FORKNUM ? RELPERSISTENCE_PERMANENT :
+								rel->rd_rel->relpersistence);
+		}
+	}
+	RelationDropStorage(rel);
+	smgrclose(dstrel);
+}
+
+void
+kvam_relation_copy_for_cluster(Relation OldTable, Relation NewTable,
+							   Relation OldIndex, bool use_sort,
+							   TransactionId OldestXmin,
+							   TransactionId *xid_cutoff,
+							   MultiXactId *multi_cutoff,
+							   double *num_tuples, double *tups_vacuumed,
+							   double *tups_recently_dead)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("VACUUM FULL and CLUSTER are not supported on kvam table \"%s\" yet",
+					RelationGetRelationName(OldTable)),
+			 errhint("Use kvam.flush() to move L0 into sorted runs.")));
+}
+
+/*
+ * kvam_relation_vacuum: counts live and dead versions and reports them.
+ * Purging and freezing belong to compaction; until it runs here,
+ * relfrozenxid is left as it is (never advanced past versions that still
+ * carry old xids).
+ */
+void
+kvam_relation_vacuum(Relation rel, struct VacuumParams *params,
+					 BufferAccessStrategy bstrategy)
+{
+	KvamRelInfo *info = KvamRelGetInfo(rel);
+	double		live = 0,
+				dead = 0;
+	int			i;
+
+	if (info->keyed)
+	{
+		for (i = 0; i < info->npartitions; i++)
+		{
+			KvamIter   *it = KvamIterBegin(rel, info, i, NULL, 0, NULL, 0, false);
+			KvamKeyGroup g;
+
+			while (KvamIterNext(it, &g))
+			{
+				int			v = KvamChooseVisible(&g, SnapshotSelf);
+
+				vacuum_delay_point();
+				if (v >= 0)
+				{
+					live++;
+					dead += g.n - 1;
+				}
+				else
+					dead += g.n;
+			}
+			KvamIterEnd(it);
+		}
+	}
+	vac_update_relstats(rel, RelationGetNumberOfBlocks(rel), live, 0,
+						info->keyed, InvalidTransactionId, InvalidMultiXactId,
+						NULL, NULL, false);
+	pgstat_report_vacuum(RelationGetRelid(rel), rel->rd_rel->relisshared,
+						 (PgStat_Counter) live, (PgStat_Counter) dead);
+}
+
+/* ---------- ANALYZE ---------- */
+
+/*
+ * ANALYZE samples blocks; kvam answers for L0 and run data pages with the
+ * put versions that are the current state of their key.
+ */
+typedef struct KvamAnalyzeState
+{
+	BlockNumber blkno;
+	OffsetNumber off;
+	OffsetNumber maxoff;
+	bool		valid;
+} KvamAnalyzeState;
+
+static KvamAnalyzeState analyze_state;
+
+bool
+kvam_scan_analyze_next_block(TableScanDesc scan, BlockNumber blockno,
+							 BufferAccessStrategy bstrategy)
+{
+	Buffer		buf;
+	Page		page;
+	KvamPageOpaque op;
+
+	analyze_state.valid = false;
+	if (blockno == KVAM_METAPAGE_BLKNO)
+		return false;
+	buf = ReadBufferExtended(scan->rs_rd, MAIN_FORKNUM, blockno, RBM_NORMAL,
+							 bstrategy);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	op = KvamPageGetOpaque(page);
+	if (!PageIsNew(page) && op->page_id == KVAM_PAGE_ID &&
+		(op->page_type == KVAM_PAGE_L0 || op->page_type == KVAM_PAGE_RUN_DATA))
+	{
+		analyze_state.valid = true;
+		analyze_state.blkno = blockno;
+		analyze_state.off = FirstOffsetNumber;
+		analyze_state.maxoff = PageGetMaxOffsetNumber(page);
+	}
+	UnlockReleaseBuffer(buf);
+	return analyze_state.valid;
+}
+
+bool
+kvam_scan_analyze_next_tuple(TableScanDesc scan, TransactionId OldestXmin,
+							 double *liverows, double *deadrows,
+							 TupleTableSlot *slot)
+{
+	Relation	rel = scan->rs_rd;
+
+	while (analyze_state.valid && analyze_state.off <= analyze_state.maxoff)
+	{
+		ItemPointerData tid;
+		Size		len;
+		KvamVersion v;
+
+		ItemPointerSet(&tid, analyze_state.blkno, analyze_state.off);
+		analyze_state.off++;
+		v = KvamVersionFetch(rel, &tid, &len);
+		if (v == NULL || !KvamVersionHasTuple(v))
+			continue;
+		pfree(v);
+		v = KvamFetchVisibleAt(rel, &tid, SnapshotSelf, &len);
+		if (v == NULL)
+		{
+			*deadrows += 1;
+			continue;
+		}
+		KvamStoreVersion(rel, slot, v, len, &tid);
+		pfree(v);
+		*liverows += 1;
+		return true;
+	}
+	ExecClearTuple(slot);
+	return false;
+}
+
+double
+kvam_index_build_range_scan(Relation table_rel, Relation index_rel,
+							struct IndexInfo *index_info, bool allow_sync,
+							bool anyvisible, bool progress,
+							BlockNumber start_blockno, BlockNumber numblocks,
+							IndexBuildCallback callback, void *callback_state,
+							TableScanDesc scan)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("index access method \"%s\" is not supported on kvam table \"%s\"",
+					get_am_name(index_rel->rd_rel->relam),
+					RelationGetRelationName(table_rel)),
+			 errdetail("Row identifiers of kvam tables are not stable, so only the kvam_key index can index them."),
+			 errhint("Use CREATE UNIQUE INDEX ... USING kvam_key for the table's key.")));
+	return 0;
+}
+
+void
+kvam_index_validate_scan(Relation table_rel, Relation index_rel,
+						 struct IndexInfo *index_info, Snapshot snapshot,
+						 struct ValidateIndexState *state)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("CREATE INDEX CONCURRENTLY is not supported on kvam table \"%s\"",
+					RelationGetRelationName(table_rel))));
+}
+
+bool
+kvam_relation_needs_toast_table(Relation rel)
+{
+	return true;
+}
+
+Oid
+kvam_relation_toast_am(Relation rel)
+{
+	return HEAP_TABLE_AM_OID;
+}
+
+void
+kvam_estimate_rel_size(Relation rel, int32 *attr_widths, BlockNumber *pages,
+					   double *tuples, double *allvisfrac)
+{
+	table_block_relation_estimate_size(rel, attr_widths, pages, tuples,
+									   allvisfrac,
+									   MAXALIGN(SizeOfKvamVersionHeader + 24) +
+									   SizeofHeapTupleHeader + sizeof(ItemIdData),
+									   BLCKSZ - SizeOfPageHeaderData -
+									   MAXALIGN(sizeof(KvamPageOpaqueData)));
+	*allvisfrac = 0;
+}
+
+bool
+kvam_scan_sample_next_block(TableScanDesc scan, struct SampleScanState *scanstate)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("TABLESAMPLE is not supported on kvam table \"%s\"",
+					RelationGetRelationName(scan->rs_rd))));
+	return false;
+}
+
+bool
+kvam_scan_sample_next_tuple(TableScanDesc scan, struct SampleScanState *scanstate,
+							TupleTableSlot *slot)
+{
+	return false;
+}

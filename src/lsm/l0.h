@@ -1,0 +1,49 @@
+/*-------------------------------------------------------------------------
+ *
+ * l0.h
+ *	  L0 of a partition: the append-only chain of version pages that is the
+ *	  durable memtable, and access to a partition's shared state.
+ *
+ * IDENTIFICATION
+ *	  src/lsm/l0.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef KVAM_LSM_L0_H
+#define KVAM_LSM_L0_H
+
+#include "lsm/memtable.h"
+#include "lsm/meta.h"
+
+/*
+ * KvamPartAcquire returns the shared state of partition 'idx' of 'rel',
+ * locked in 'mode', with its memtable indexing all of L0 (rebuilding or
+ * catching up from the L0 pages when needed).
+ */
+extern KvamPart *KvamPartAcquire(Relation rel, KvamRelInfo *info, int idx,
+								 LWLockMode mode);
+
+/* KvamPartRelease releases the partition lock. */
+extern void KvamPartRelease(KvamPart *p);
+
+/*
+ * KvamL0Append appends version 'v' (vlen bytes, key inside) to the
+ * partition's L0, WAL-logs it, indexes it in the memtable and returns its
+ * TID.  Caller holds the partition lock exclusively.  'v->birth' is set to
+ * the new TID.
+ */
+extern void KvamL0Append(Relation rel, KvamRelInfo *info, int idx,
+						 KvamPart *p, KvamVersion v, Size vlen,
+						 ItemPointer tid);
+
+/*
+ * KvamVersionFetch copies the version stored at 'tid' into palloc'd
+ * memory, or returns NULL if 'tid' does not address a version item of a
+ * kvam L0 or run data page (never errors on a bad TID).
+ */
+extern KvamVersion KvamVersionFetch(Relation rel, ItemPointer tid, Size *len);
+
+/* KvamVersionSize returns the item size of a version. */
+extern Size KvamVersionSize(KvamVersion v, Size tuplen);
+
+#endif							/* KVAM_LSM_L0_H */

@@ -1,0 +1,380 @@
+/*-------------------------------------------------------------------------
+ *
+ * meta.c
+ *	  Metapage and manifest pages: creation, cached reads, edits.
+ *
+ * Metapage and manifest edits are rare (creation, key schema, run
+ * publication), so they are WAL-logged as full page images
+ * (log_newpage_buffer) rather than with dedicated record types: redo is
+ * then PostgreSQL's own and cannot diverge from the primary.  The frequent
+ * manifest change -- a new L0 page -- is part of kvam's insert record.
+ *
+ * IDENTIFICATION
+ *	  src/lsm/meta.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xloginsert.h"
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "storage/smgr.h"
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "commands/defrem.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/rel.h"
+
+#include "lsm/meta.h"
+
+/*
+ * KvamPageInit formats a page of the given kvam page type.
+ */
+void
+KvamPageInit(Page page, uint16 type, uint32 partid)
+{
+	KvamPageOpaque op;
+
+	PageInit(page, BLCKSZ, MAXALIGN(sizeof(KvamPageOpaqueData)));
+	op = KvamPageGetOpaque(page);
+	op->page_type = type;
+	op->format = KVAM_PAGE_FORMAT;
+	op->partition = partid;
+	op->next = InvalidBlockNumber;
+	op->flags = 0;
+	op->page_id = KVAM_PAGE_ID;
+}
+
+/* Set pd_lower so that the struct of 'size' bytes is not "unused space". */
+static void
+set_contents_size(Page page, Size size)
+{
+	((PageHeader) page)->pd_lower = MAXALIGN(SizeOfPageHeaderData) + size;
+	Assert(((PageHeader) page)->pd_lower <= ((PageHeader) page)->pd_upper);
+}
+
+/*
+ * KvamMetaCreate writes block 0 and one manifest page per partition into
+ * the empty fork.  Pages are built in local memory and written with
+ * smgrextend, then WAL-logged and synced, as index builds of empty
+ * relations do.
+ */
+void
+KvamMetaCreate(SMgrRelation srel, ForkNumber fork, int npartitions, bool needwal)
+{
+	PGAlignedBlock metabuf;
+	PGAlignedBlock pagebuf;
+	Page		meta = metabuf.data;
+	KvamMetaPage m;
+	uint64		step;
+	int			i;
+
+	Assert(npartitions >= 1 && npartitions <= KVAM_MAX_PARTITIONS);
+
+	KvamPageInit(meta, KVAM_PAGE_META, 0);
+	m = KvamPageGetMeta(meta);
+	m->magic = KVAM_META_MAGIC;
+	m->format = KVAM_PAGE_FORMAT;
+	m->nonce = pg_prng_uint64(&pg_global_prng_state);
+	m->pktype = KVAM_KEY_NONE;
+	m->sktype = KVAM_KEY_NONE;
+	m->npartitions = npartitions;
+	m->next_partid = npartitions;
+	m->next_run_id = 1;
+
+	/* Equal slices of the hash space; the last one absorbs the remainder. */
+	step = PG_UINT64_MAX / (uint64) npartitions;
+	for (i = 0; i < npartitions; i++)
+	{
+		m->parts[i].hash_lo = (uint64) i * step;
+		m->parts[i].partid = i;
+		m->parts[i].manifest = 1 + i;
+	}
+	set_contents_size(meta, offsetof(KvamMetaPageData, parts) +
+					  npartitions * sizeof(KvamPartMapEntry));
+
+	if (needwal)
+		log_newpage(&srel->smgr_rnode.node, fork, KVAM_METAPAGE_BLKNO, meta, true);
+	PageSetChecksumInplace(meta, KVAM_METAPAGE_BLKNO);
+	smgrextend(srel, fork, KVAM_METAPAGE_BLKNO, meta, true);
+
+	for (i = 0; i < npartitions; i++)
+	{
+		Page		page = pagebuf.data;
+		KvamManifest mf;
+
+		KvamPageInit(page, KVAM_PAGE_MANIFEST, i);
+		mf = KvamPageGetManifest(page);
+		mf->partid = i;
+		mf->nruns = 0;
+		mf->hash_lo = m->parts[i].hash_lo;
+		mf->hash_hi = (i + 1 < npartitions) ? m->parts[i + 1].hash_lo - 1 : PG_UINT64_MAX;
+		mf->l0_head = InvalidBlockNumber;
+		mf->l0_tail = InvalidBlockNumber;
+		set_contents_size(page, KvamManifestSize(0));
+		if (needwal)
+			log_newpage(&srel->smgr_rnode.node, fork, 1 + i, page, true);
+		PageSetChecksumInplace(page, 1 + i);
+		smgrextend(srel, fork, 1 + i, page, true);
+	}
+
+	/*
+	 * The pages bypassed shared buffers, so a checkpoint that started before
+	 * the WAL records above would not cover them: sync now.
+	 */
+	smgrimmedsync(srel, fork);
+}
+
+static void
+check_meta(Relation rel, Page page)
+{
+	KvamPageOpaque op = KvamPageGetOpaque(page);
+	KvamMetaPage m = KvamPageGetMeta(page);
+
+	if (PageIsNew(page) || op->page_id != KVAM_PAGE_ID ||
+		op->page_type != KVAM_PAGE_META || m->magic != KVAM_META_MAGIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("relation \"%s\" is not a valid kvam relation",
+						RelationGetRelationName(rel)),
+				 errdetail("Block 0 is not a kvam metapage.")));
+	if (m->format != KVAM_PAGE_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("relation \"%s\" has kvam page format %u, this kvam reads format %u",
+						RelationGetRelationName(rel), m->format,
+						KVAM_PAGE_FORMAT)));
+	if (m->npartitions < 1 || m->npartitions > KVAM_MAX_PARTITIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("relation \"%s\" has an invalid kvam partition count %u",
+						RelationGetRelationName(rel), m->npartitions)));
+}
+
+/*
+ * Find the kvam_key index of 'rel' and fill the key schema of 'info'.
+ */
+static void
+find_key_index(Relation rel, KvamRelInfo *info)
+{
+	Oid			keyam = get_index_am_oid("kvam_key", true);
+	List	   *indexes;
+	ListCell   *lc;
+
+	info->keyed = false;
+	info->keyindex = InvalidOid;
+	if (!OidIsValid(keyam))
+		return;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Oid			indexoid = lfirst_oid(lc);
+		HeapTuple	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(indexoid));
+		HeapTuple	indtup;
+		Form_pg_index ind;
+		TupleDesc	desc = RelationGetDescr(rel);
+
+		if (!HeapTupleIsValid(classtup))
+			continue;
+		if (((Form_pg_class) GETSTRUCT(classtup))->relam != keyam)
+		{
+			ReleaseSysCache(classtup);
+			continue;
+		}
+		ReleaseSysCache(classtup);
+		indtup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+		if (!HeapTupleIsValid(indtup))
+			continue;
+		ind = (Form_pg_index) GETSTRUCT(indtup);
+		if (ind->indisvalid && ind->indnkeyatts >= 1 && ind->indnkeyatts <= 2)
+		{
+			Form_pg_attribute a = TupleDescAttr(desc, ind->indkey.values[0] - 1);
+
+			info->keyindex = indexoid;
+			info->keyed = true;
+			info->pkattnum = ind->indkey.values[0];
+			info->pktype = KvamKeyTypeFromOid(a->atttypid, NameStr(a->attname));
+			if (ind->indnkeyatts == 2)
+			{
+				a = TupleDescAttr(desc, ind->indkey.values[1] - 1);
+				info->skattnum = ind->indkey.values[1];
+				info->sktype = KvamKeyTypeFromOid(a->atttypid, NameStr(a->attname));
+			}
+			else
+			{
+				info->skattnum = InvalidAttrNumber;
+				info->sktype = KVAM_KEY_NONE;
+			}
+		}
+		ReleaseSysCache(indtup);
+		if (info->keyed)
+			break;
+	}
+	list_free(indexes);
+}
+
+/*
+ * KvamRelGetInfo returns (and caches in rd_amcache) the metapage summary
+ * and the key schema.
+ */
+KvamRelInfo *
+KvamRelGetInfo(Relation rel)
+{
+	Buffer		buf;
+	Page		page;
+	KvamMetaPage m;
+	KvamRelInfo info;
+
+	if (rel->rd_amcache != NULL)
+		return (KvamRelInfo *) rel->rd_amcache;
+
+	memset(&info, 0, sizeof(info));
+	buf = ReadBuffer(rel, KVAM_METAPAGE_BLKNO);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	check_meta(rel, page);
+	m = KvamPageGetMeta(page);
+	info.nonce = m->nonce;
+	info.npartitions = m->npartitions;
+	memcpy(info.parts, m->parts, m->npartitions * sizeof(KvamPartMapEntry));
+	UnlockReleaseBuffer(buf);
+
+	find_key_index(rel, &info);
+
+	/* only now, after everything that can fail */
+	rel->rd_amcache = MemoryContextAlloc(CacheMemoryContext, sizeof(KvamRelInfo));
+	memcpy(rel->rd_amcache, &info, sizeof(KvamRelInfo));
+	return (KvamRelInfo *) rel->rd_amcache;
+}
+
+/*
+ * KvamRelFindPartition: binary search for the last partition whose
+ * hash_lo <= hash.
+ */
+int
+KvamRelFindPartition(KvamRelInfo *info, uint64 hash)
+{
+	int			lo = 0,
+				hi = info->npartitions - 1;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi + 1) / 2;
+
+		if (info->parts[mid].hash_lo <= hash)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/* Read-modify-write of the metapage, logged as a full page image. */
+static void
+modify_meta(Relation rel, void (*fn) (KvamMetaPage m, void *arg), void *arg)
+{
+	Buffer		buf = ReadBuffer(rel, KVAM_METAPAGE_BLKNO);
+	Page		page;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	check_meta(rel, page);
+
+	START_CRIT_SECTION();
+	fn(KvamPageGetMeta(page), arg);
+	MarkBufferDirty(buf);
+	if (RelationNeedsWAL(rel))
+		log_newpage_buffer(buf, true);
+	END_CRIT_SECTION();
+
+	UnlockReleaseBuffer(buf);
+}
+
+typedef struct KeySchemaArg
+{
+	KvamKeyType pktype;
+	AttrNumber	pkattnum;
+	KvamKeyType sktype;
+	AttrNumber	skattnum;
+} KeySchemaArg;
+
+static void
+set_key_schema(KvamMetaPage m, void *arg)
+{
+	KeySchemaArg *a = (KeySchemaArg *) arg;
+
+	m->pktype = a->pktype;
+	m->pkattnum = a->pkattnum;
+	m->sktype = a->sktype;
+	m->skattnum = a->skattnum;
+}
+
+/*
+ * KvamMetaSetKeySchema records the key schema and invalidates the cached
+ * copy in this backend (others get a relcache invalidation from the index
+ * creation itself).
+ */
+void
+KvamMetaSetKeySchema(Relation rel, KvamKeyType pktype, AttrNumber pkattnum,
+					 KvamKeyType sktype, AttrNumber skattnum)
+{
+	KeySchemaArg a = {pktype, pkattnum, sktype, skattnum};
+
+	modify_meta(rel, set_key_schema, &a);
+	if (rel->rd_amcache)
+	{
+		pfree(rel->rd_amcache);
+		rel->rd_amcache = NULL;
+	}
+}
+
+static void
+bump_run_id(KvamMetaPage m, void *arg)
+{
+	*(uint64 *) arg = m->next_run_id++;
+}
+
+/*
+ * KvamMetaNextRunId allocates a run id.
+ */
+uint64
+KvamMetaNextRunId(Relation rel)
+{
+	uint64		id;
+
+	modify_meta(rel, bump_run_id, &id);
+	return id;
+}
+
+/*
+ * KvamManifestRead copies a partition's manifest.
+ */
+KvamManifest
+KvamManifestRead(Relation rel, KvamRelInfo *info, int idx)
+{
+	Buffer		buf = ReadBuffer(rel, info->parts[idx].manifest);
+	Page		page;
+	KvamManifest mf,
+				copy;
+	KvamPageOpaque op;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	op = KvamPageGetOpaque(page);
+	if (PageIsNew(page) || op->page_id != KVAM_PAGE_ID ||
+		op->page_type != KVAM_PAGE_MANIFEST)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("kvam manifest page %u of relation \"%s\" is invalid",
+						info->parts[idx].manifest, RelationGetRelationName(rel))));
+	mf = KvamPageGetManifest(page);
+	copy = palloc(KvamManifestSize(mf->nruns));
+	memcpy(copy, mf, KvamManifestSize(mf->nruns));
+	UnlockReleaseBuffer(buf);
+	return copy;
+}

@@ -1,0 +1,73 @@
+/*-------------------------------------------------------------------------
+ *
+ * read.h
+ *	  Reading a partition: all versions of one key (point lookups) and
+ *	  ordered iteration over key groups (scans), merging the memtable and
+ *	  the runs.
+ *
+ * Versions of one key are always produced newest first: L0 (memtable
+ * order), then runs from newest to oldest, each run's versions of the key
+ * newest first.  That order equals commit order of the writers among
+ * versions that can both be visible, because writers of one key wait for
+ * each other (am/modify.c).
+ *
+ * IDENTIFICATION
+ *	  src/lsm/read.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef KVAM_LSM_READ_H
+#define KVAM_LSM_READ_H
+
+#include "lsm/l0.h"
+
+/*
+ * Visitor over the versions of one key.  'v' is valid only during the
+ * call.  Return true to stop.
+ */
+typedef bool (*KvamVersionVisitor) (KvamVersion v, Size len, ItemPointer tid,
+									void *arg);
+
+/*
+ * KvamLookupKey visits the versions of 'key' in partition 'idx', newest
+ * first.  Caller holds the partition lock (any mode) so that memtable and
+ * runs are consistent.
+ */
+extern void KvamLookupKey(Relation rel, KvamRelInfo *info, int idx,
+						  KvamPart *p, const char *key, Size keylen,
+						  KvamVersionVisitor visit, void *arg);
+
+/* One key group produced by an iterator. */
+typedef struct KvamKeyGroup
+{
+	int			n;				/* versions, newest first */
+	int			cap;
+	KvamVersion *v;				/* palloc'd copies in the iterator's group
+								 * context, valid until the next call */
+	Size	   *len;
+	ItemPointerData *tid;
+} KvamKeyGroup;
+
+typedef struct KvamIter KvamIter;
+
+/*
+ * KvamIterBegin opens an ordered iterator over partition 'idx' restricted
+ * to keys in [lower, upper] (upper inclusive or not; NULL bounds are
+ * open).  It takes a consistent view of the partition (memtable entries in
+ * range and the run list) under the partition lock and releases the lock
+ * before returning; later writes are not seen, which is what MVCC scans
+ * need because they cannot see them anyway.
+ */
+extern KvamIter *KvamIterBegin(Relation rel, KvamRelInfo *info, int idx,
+							   const char *lower, Size lowerlen,
+							   const char *upper, Size upperlen,
+							   bool upper_inclusive);
+
+/*
+ * KvamIterNext fills 'g' with the next key's versions; false at the end.
+ */
+extern bool KvamIterNext(KvamIter *it, KvamKeyGroup *g);
+
+extern void KvamIterEnd(KvamIter *it);
+
+#endif							/* KVAM_LSM_READ_H */
