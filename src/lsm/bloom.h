@@ -18,7 +18,22 @@
 
 #include "storage/bufpage.h"
 
+#include "lsm/page.h"
+
 #define KVAM_BLOOM_BITS_PER_KEY 10
+
+/*
+ * Geometry of a bloom page (added by the implementation, bloom.c): the
+ * bits start at offset KVAM_BLOOM_BITS_OFFSET and fill as many 512-bit
+ * blocks as fit before the special area; pd_lower covers them.
+ */
+#define KVAM_BLOOM_BLOCK_BYTES		64
+#define KVAM_BLOOM_BITS_OFFSET		64
+#define KVAM_BLOOM_BLOCKS_PER_PAGE \
+	((BLCKSZ - MAXALIGN(sizeof(KvamPageOpaqueData)) - KVAM_BLOOM_BITS_OFFSET) / \
+	 KVAM_BLOOM_BLOCK_BYTES)
+#define KVAM_BLOOM_BITS_PER_PAGE \
+	((uint64) KVAM_BLOOM_BLOCKS_PER_PAGE * KVAM_BLOOM_BLOCK_BYTES * 8)
 
 /* KvamBloomPagesFor returns how many bloom pages 'nkeys' keys need (>= 1). */
 extern uint32 KvamBloomPagesFor(uint64 nkeys);

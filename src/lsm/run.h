@@ -31,6 +31,7 @@
 #ifndef KVAM_LSM_RUN_H
 #define KVAM_LSM_RUN_H
 
+#include "lib/stringinfo.h"
 #include "storage/bufmgr.h"
 #include "utils/rel.h"
 
@@ -106,6 +107,13 @@ extern KvamVersion KvamRunIterNext(KvamRunIter *it, ItemPointer tid);
 
 extern void KvamRunIterEnd(KvamRunIter *it);
 
+/*
+ * KvamRunIterVersionLength returns the item length in bytes of the version
+ * KvamRunIterNext returned last (the version header does not record it,
+ * and a tuple slot needs it).  Added by the run implementation.
+ */
+extern Size KvamRunIterVersionLength(KvamRunIter *it);
+
 /* Summary stored in the run head page (after the page header). */
 typedef struct KvamRunHeaderData
 {
@@ -131,5 +139,71 @@ typedef struct KvamRunHeaderData
 
 #define KVAM_RUN_MAGIC		0x4B52554E	/* "KRUN" */
 #define KVAM_RUN_FORMAT		1
+
+/* ----------------------------------------------------------------
+ * Additions by the run implementation (run_build.c, run_read.c): the
+ * on-disk formats of head and index pages, for readers such as
+ * kvam.check() and kvam.runs(); see docs/format.md.
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Head page: KvamRunHeaderData starts at PageGetContents(page), the first
+ * key (first_key_len bytes) and the last key (last_key_len bytes) follow
+ * it directly, and pd_lower covers all of it.  The last key is always
+ * stored whole.  When both keys do not fit (only possible for keys longer
+ * than about 4 kB), the first key is cut to a prefix, which is still a
+ * valid lower bound, and KVAM_RUN_HEAD_FIRST_KEY_TRUNCATED is set in the
+ * special area's flags.
+ *
+ * All block numbers stored in a run (header fields, index entries, the
+ * data pages' 'next' links) are absolute block numbers of the relation.
+ */
+#define KVAM_RUN_HEAD_FIRST_KEY_TRUNCATED	0x0001
+
+/*
+ * Index page: items are KvamRunIndexEntryData, sorted, in line pointer
+ * order; the special area's flags hold the level (0: children are data
+ * pages).  Entry i of the index says that everything under 'child' has a
+ * key >= sep_i and everything under the previous child has a key <= sep_i,
+ * where sep_i, the separator, is the first 'seplen' bytes of the first key
+ * of data page 'keyblock' (the leftmost data page under 'child').  The
+ * separator is the shortest prefix of that first key greater than the last
+ * key of the preceding data page (the whole key if they are equal), and is
+ * empty for the run's first data page.
+ *
+ * Only the first 'keylen' = Min(seplen, KVAM_RUN_INDEX_MAX_STORED) bytes
+ * of the separator are stored, so that an index page always holds at least
+ * three entries.  A search that cannot decide a comparison from a cut
+ * separator reads the exact one from data page 'keyblock'.
+ */
+typedef struct KvamRunIndexEntryData
+{
+	BlockNumber child;			/* index page (level > 0) or data page */
+	BlockNumber keyblock;		/* data page whose first key starts with the
+								 * separator */
+	uint16		seplen;			/* length of the separator */
+	uint16		keylen;			/* bytes of it stored in key[] */
+	char		key[FLEXIBLE_ARRAY_MEMBER];
+} KvamRunIndexEntryData;
+
+typedef KvamRunIndexEntryData *KvamRunIndexEntry;
+
+#define SizeOfKvamRunIndexEntry		offsetof(KvamRunIndexEntryData, key)
+
+#define KVAM_RUN_INDEX_MAX_STORED \
+	(MAXALIGN_DOWN((BLCKSZ - SizeOfPageHeaderData - \
+					MAXALIGN(sizeof(KvamPageOpaqueData))) / 3 - \
+				   sizeof(ItemIdData)) - SizeOfKvamRunIndexEntry)
+
+/*
+ * KvamRunReadHeader reads the head page of a non-empty run into *hdr and,
+ * when 'first'/'last' are not NULL, appends the first and last keys to
+ * them (the first key may be a prefix: see above).  Pins and releases the
+ * head page; raises ERRCODE_DATA_CORRUPTED if it is not a run head.
+ */
+extern void KvamRunReadHeader(Relation rel, const KvamRunRef *ref,
+							  KvamRunHeaderData *hdr,
+							  StringInfo first, StringInfo last);
 
 #endif							/* KVAM_LSM_RUN_H */
