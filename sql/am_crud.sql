@@ -1,5 +1,7 @@
 -- CRUD through plain SQL on a kvam table
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS kvam;
+RESET client_min_messages;
 SET kvam.default_partitions = 4;
 CREATE TABLE orders (pk text COLLATE "C" NOT NULL, sk text COLLATE "C" NOT NULL,
                      item jsonb NOT NULL) USING kvam;
