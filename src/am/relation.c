@@ -49,8 +49,18 @@ kvam_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
 							   MultiXactId *minmulti)
 {
 	SMgrRelation srel;
+	int			npartitions = kvam_default_partitions;
 
 	KvamCheckPreloaded();
+
+	/*
+	 * New storage for an existing relation (TRUNCATE) keeps the relation's
+	 * partition count, as a non-transactional truncation does; only a new
+	 * relation takes kvam.default_partitions.
+	 */
+	if (newrnode->relNode != rel->rd_node.relNode &&
+		RelationGetNumberOfBlocks(rel) > 0)
+		npartitions = KvamRelGetInfo(rel)->npartitions;
 
 	/*
 	 * Versions carry xids, so relfrozenxid must be valid: nothing older
@@ -61,14 +71,14 @@ kvam_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
 	*minmulti = GetOldestMultiXactId();
 
 	srel = RelationCreateStorage(*newrnode, persistence, true);
-	KvamMetaCreate(srel, MAIN_FORKNUM, kvam_default_partitions,
+	KvamMetaCreate(srel, MAIN_FORKNUM, npartitions,
 				   persistence == RELPERSISTENCE_PERMANENT);
 
 	if (persistence == RELPERSISTENCE_UNLOGGED)
 	{
 		smgrcreate(srel, INIT_FORKNUM, false);
 		log_smgrcreate(newrnode, INIT_FORKNUM);
-		KvamMetaCreate(srel, INIT_FORKNUM, kvam_default_partitions, true);
+		KvamMetaCreate(srel, INIT_FORKNUM, npartitions, true);
 	}
 	smgrclose(srel);
 }
