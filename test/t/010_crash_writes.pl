@@ -129,6 +129,19 @@ $open->query_safe(sql_all(sub { q{DELETE FROM {T} WHERE (item->>'i')::int < 2000
 $open->query_safe(sql_all(sub { 'UPDATE {T} SET ' . key_change($_[0]) . q{ WHERE (item->>'i')::int < 2000 AND (item->>'i')::int % 37 = 2} }));
 $open->query_safe(q{SELECT count(*) FROM (SELECT * FROM k_text WHERE pk = 'p5' AND (item->>'i')::int < 2000 FOR UPDATE) x});
 
+# 9. Flush two of the tables while the prepared and the open transactions
+# still run: their versions go into runs and must stay invisible after the
+# crash (the open one) or follow their transaction's outcome (prepared).
+$node->safe_psql($db, "SELECT kvam.flush('k_numeric'), kvam.flush('k_hash')");
+
+# 10. An unlogged kvam table: empty after the crash, and usable.
+$node->safe_psql($db, q{
+	CREATE UNLOGGED TABLE k_unlogged (pk text COLLATE "C" NOT NULL, item jsonb NOT NULL) USING kvam;
+	CREATE UNIQUE INDEX ON k_unlogged USING kvam_key (pk);
+	INSERT INTO k_unlogged SELECT 'u' || i, '{}' FROM generate_series(1, 2000) i;
+	SELECT kvam.flush('k_unlogged');
+	INSERT INTO k_unlogged SELECT 'v' || i, '{}' FROM generate_series(1, 100) i;});
+
 my $before = compare_pairs($node, $db, 'before the crash', @kinds);
 note("rows before the crash: $before");
 
@@ -147,6 +160,14 @@ for my $k (@kinds)
 		qq{SELECT count(*) FROM k_$k WHERE item->>'tag' = 'reinserted'}),
 		'24', "k_$k: re-inserted keys are there");
 }
+
+is($node->safe_psql($db, q{SELECT count(*), sum(runs) FROM kvam.partitions('k_unlogged')}),
+	'4|0', 'unlogged kvam table reset to empty partitions by the crash');
+is($node->safe_psql($db, q{SELECT count(*) FROM k_unlogged}), '0',
+	'unlogged kvam table is empty after the crash');
+$node->safe_psql($db, q{INSERT INTO k_unlogged SELECT 'w' || i, '{}' FROM generate_series(1, 500) i});
+is($node->safe_psql($db, q{SELECT kvam.flush('k_unlogged'), count(*) FROM k_unlogged WHERE pk = 'w7'}),
+	'500|1', 'unlogged kvam table takes rows and flushes after the crash');
 
 # Prepared transactions: still pending after recovery, then resolved.
 is($node->safe_psql($db, 'SELECT string_agg(gid, \',\' ORDER BY gid) FROM pg_prepared_xacts'),
