@@ -603,7 +603,7 @@ render_numeric(StringInfo out, const unsigned char *p, Size len, Size *used)
 	if (digits.len == 0)
 		ok = false;
 
-	if (neg)
+	if (neg && digits.len > 0)
 		appendStringInfoChar(out, '-');
 	if (digits.len > 0 && exponent > 0 && exponent <= 40)
 	{
@@ -643,7 +643,9 @@ render_numeric(StringInfo out, const unsigned char *p, Size len, Size *used)
 
 	if (!ok)
 	{
-		appendStringInfoString(out, i >= len ? " <truncated>" : " <invalid>");
+		if (digits.len > 0)
+			appendStringInfoChar(out, ' ');
+		appendStringInfoString(out, i >= len ? "<truncated>" : "<invalid>");
 		return false;
 	}
 	*used = i;
