@@ -120,7 +120,9 @@ static void fixup_page(Page page, BlockNumber head);
  * KvamRunBuildBegin starts a run of 'partition' of 'rel'.  'expected' is an
  * estimate of the distinct keys to come, used only to size buffers (the
  * bloom filter is sized by the real count).  Creates the builder's memory
- * context under CurrentMemoryContext; no locks, no I/O.
+ * context under CurrentMemoryContext, which must outlive the builder (do
+ * not start a build in a per-tuple context that is reset before Finish).
+ * No locks, no I/O.
  */
 KvamRunBuilder *
 KvamRunBuildBegin(Relation rel, uint32 partition, uint64 expected,
