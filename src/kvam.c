@@ -25,6 +25,7 @@
 #include "utils/guc.h"
 
 #include "kvam.h"
+#include "am/kvam_am.h"
 #include "lsm/shmem.h"
 #include "wal/xlog.h"
 
@@ -85,6 +86,7 @@ void
 _PG_init(void)
 {
 	define_gucs();
+	KvamUtilityInit();
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;

@@ -118,7 +118,8 @@ kvam_key_build(Relation heap, Relation index, IndexInfo *indexInfo)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("kvam_key indexes can only be created on kvam tables"),
 				 errhint("Create the table with CREATE TABLE ... USING kvam.")));
-	if (!indexInfo->ii_Unique)
+	/* (reindex clears ii_Unique when it skips constraint checks) */
+	if (!index->rd_index->indisunique)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("a kvam_key index must be UNIQUE"),

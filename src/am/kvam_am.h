@@ -34,6 +34,11 @@ extern bool KvamIsKvamRelation(Relation rel);
  */
 extern Relation KvamOpenTable(Oid relid, LOCKMODE lockmode, bool owner);
 
+/* ---------- utility.c ---------- */
+
+/* KvamUtilityInit installs the DDL guards (ProcessUtility hook). */
+extern void KvamUtilityInit(void);
+
 /* ---------- visibility.c ---------- */
 
 typedef enum KvamXminStatus

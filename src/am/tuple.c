@@ -100,9 +100,6 @@ KvamFormVersion(Relation rel, TupleTableSlot *slot, const char *key,
 		{
 			HeapTuple	toasted;
 
-			/* heap_toast_insert_or_update reads the xmin/cid it stamps */
-			HeapTupleHeaderSetXmin(tuple->t_data, xid);
-			HeapTupleHeaderSetCmin(tuple->t_data, cid);
 			toasted = heap_toast_insert_or_update(rel, tuple, NULL, options);
 			if (shouldFree)
 				heap_freetuple(tuple);
