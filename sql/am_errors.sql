@@ -52,9 +52,7 @@ SELECT * FROM e;
 DELETE FROM e;
 DROP INDEX e_key;
 INSERT INTO e VALUES ('a', 'b', 1, 1);
--- a key index needs an empty table
-CREATE UNIQUE INDEX e_key ON e USING kvam_key (pk, sk);
-TRUNCATE e;
+-- the key index can be created again (no live rows)
 CREATE UNIQUE INDEX e_key ON e USING kvam_key (pk, sk);
 -- over-long keys
 INSERT INTO e VALUES (repeat('x', 8000), 'b', 1, 1);

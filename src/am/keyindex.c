@@ -177,12 +177,14 @@ kvam_key_build(Relation heap, Relation index, IndexInfo *indexInfo)
 		heap->rd_amcache = NULL;
 	}
 	info = KvamRelGetInfo(heap);
+	if (!info->keyed || info->keyindex != RelationGetRelid(index))
+		elog(ERROR, "kvam_key index \"%s\" is not visible to its table yet",
+			 RelationGetRelationName(index));
+
+	/* rows COPY staged before the key existed get their keys now */
+	result = palloc0(sizeof(IndexBuildResult));
 	if (table_has_data(heap, info))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cannot create the key index of kvam table \"%s\" after rows were written",
-						RelationGetRelationName(heap)),
-				 errhint("Create the key index right after CREATE TABLE, or TRUNCATE the table first.")));
+		result->heap_tuples = result->index_tuples = KvamRekeyStaged(heap, info);
 
 	KvamMetaSetKeySchema(heap, types[0], indexInfo->ii_IndexAttrNumbers[0],
 						 types[1], indexInfo->ii_NumIndexKeyAttrs == 2 ?
@@ -193,7 +195,6 @@ kvam_key_build(Relation heap, Relation index, IndexInfo *indexInfo)
 		heap->rd_amcache = NULL;
 	}
 
-	result = palloc0(sizeof(IndexBuildResult));
 	return result;
 }
 

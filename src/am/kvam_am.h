@@ -21,6 +21,7 @@
 #include "executor/tuptable.h"
 #include "nodes/execnodes.h"
 
+#include "lsm/keycode.h"
 #include "lsm/read.h"
 
 /* ---------- handler.c ---------- */
@@ -82,10 +83,18 @@ extern KvamRelInfo *KvamRelInfoKeyed(Relation rel);
 
 /*
  * KvamSlotKey encodes the key of the row in 'slot' into 'key' (reset
- * first).  Raises not_null_violation for NULL key columns.
+ * first).  Raises not_null_violation for NULL key columns.  For a table
+ * without its key index yet (rows staged by COPY, as pg_restore loads data
+ * before it creates indexes) it returns a unique synthetic key; building
+ * the key index re-keys those rows.
  */
 extern void KvamSlotKey(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 						StringInfo key);
+
+#define KVAM_SYNTHETIC_KEY_LEN (KVAM_KEY_HASH_BYTES + 1 + 4 + 4 + 8)
+
+/* KvamKeyIsSynthetic: is this a staged row's synthetic key? */
+extern bool KvamKeyIsSynthetic(const char *key, Size keylen);
 
 /*
  * KvamFormVersion builds a put version from 'slot' (toasting large values
@@ -223,6 +232,9 @@ extern bool kvam_scan_sample_next_block(TableScanDesc scan,
 extern bool kvam_scan_sample_next_tuple(TableScanDesc scan,
 										struct SampleScanState *scanstate,
 										TupleTableSlot *slot);
+
+/* KvamRekeyStaged: see modify.c.  Returns the number of rows re-keyed. */
+extern double KvamRekeyStaged(Relation rel, KvamRelInfo *info);
 
 /* ---------- flush.c ---------- */
 

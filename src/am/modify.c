@@ -44,6 +44,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "am/kvam_am.h"
 #include "lsm/keycode.h"
@@ -227,14 +228,42 @@ kvam_tuple_complete_speculative(Relation rel, TupleTableSlot *slot,
 	elog(ERROR, "kvam tables never perform speculative insertion");
 }
 
+/*
+ * kvam_multi_insert is COPY FROM's path.  Into a table that has no key
+ * index yet, COPY stages rows under synthetic keys: that is how pg_restore
+ * loads a table (data first, indexes after); the key index build then
+ * re-keys them.  Plain INSERT still requires the key index.
+ */
 void
 kvam_multi_insert(Relation rel, TupleTableSlot **slots, int ntuples,
 				  CommandId cid, int options, struct BulkInsertStateData *bistate)
 {
+	KvamRelInfo *info = KvamRelGetInfo(rel);
 	int			i;
 
 	for (i = 0; i < ntuples; i++)
-		kvam_tuple_insert(rel, slots[i], cid, options, bistate);
+	{
+		if (info->keyed)
+			kvam_tuple_insert(rel, slots[i], cid, options, bistate);
+		else
+		{
+			StringInfoData key;
+			KvamVersion v;
+			Size		vlen;
+			ItemPointerData tid;
+
+			initStringInfo(&key);
+			KvamSlotKey(rel, info, slots[i], &key);
+			v = KvamFormVersion(rel, slots[i], key.data, key.len, cid, 0,
+								options, &vlen);
+			insert_new_key(rel, info, slots[i], v, vlen, &tid);
+			slots[i]->tts_tableOid = RelationGetRelid(rel);
+			slots[i]->tts_tid = tid;
+			pfree(v);
+			pfree(key.data);
+			pgstat_count_heap_insert(rel, 1);
+		}
+	}
 }
 
 /*
@@ -353,7 +382,7 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 				  Snapshot snapshot, Snapshot crosscheck, bool wait,
 				  TM_FailureData *tmfd, bool changingPart)
 {
-	KvamRelInfo *info = KvamRelInfoKeyed(rel);
+	KvamRelInfo *info = KvamRelGetInfo(rel);
 	KvamVersion old = fetch_old(rel, tid);
 	KvamPart   *p;
 	WriteCheck	c;
@@ -390,7 +419,7 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 				  bool wait, TM_FailureData *tmfd, LockTupleMode *lockmode,
 				  bool *update_indexes)
 {
-	KvamRelInfo *info = KvamRelInfoKeyed(rel);
+	KvamRelInfo *info = KvamRelGetInfo(rel);
 	KvamVersion old = fetch_old(rel, otid);
 	KvamPart   *p;
 	WriteCheck	c;
@@ -455,7 +484,7 @@ kvam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 				TupleTableSlot *slot, CommandId cid, LockTupleMode mode,
 				LockWaitPolicy wait_policy, uint8 flags, TM_FailureData *tmfd)
 {
-	KvamRelInfo *info = KvamRelInfoKeyed(rel);
+	KvamRelInfo *info = KvamRelGetInfo(rel);
 	bool		exclusive = (mode == LockTupleExclusive ||
 							 mode == LockTupleNoKeyExclusive);
 	WaitMode	waitmode;
@@ -511,4 +540,80 @@ kvam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 		KvamStoreVersion(rel, slot, c.newest, c.newestlen, &c.newesttid);
 		return TM_Ok;
 	}
+}
+
+/*
+ * KvamRekeyStaged gives the rows COPY staged under synthetic keys (see
+ * kvam_multi_insert) their real keys, now that 'info' has a key schema:
+ * each live staged row is inserted under its key (a duplicate raises
+ * unique_violation, as a btree build would) and its synthetic key gets a
+ * tombstone, all in the current transaction.  The caller (the key index
+ * build) holds a lock that keeps other writers out.  Returns the number of
+ * rows re-keyed.
+ */
+double
+KvamRekeyStaged(Relation rel, KvamRelInfo *info)
+{
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel),
+													&TTSOpsHeapTuple);
+	CommandId	cid = GetCurrentCommandId(true);
+	double		nrows = 0;
+	int			i;
+
+	for (i = 0; i < info->npartitions; i++)
+	{
+		KvamIter   *it = KvamIterBegin(rel, info, i, NULL, 0, NULL, 0, false);
+		KvamKeyGroup g;
+
+		while (KvamIterNext(it, &g))
+		{
+			KvamVersion staged;
+			StringInfoData key;
+			KvamVersion v,
+						tomb;
+			Size		vlen,
+						tlen;
+			ItemPointerData tid;
+			int			j,
+						vis,
+						idx;
+			KvamPart   *p;
+
+			CHECK_FOR_INTERRUPTS();
+			if (!KvamKeyIsSynthetic(g.v[0]->key, g.v[0]->keylen))
+				continue;		/* a real key, maybe one re-keyed just now */
+			for (j = 0; j < g.n; j++)
+				if (KvamXminStatusOf(g.v[j]) == KVAM_XS_IN_PROGRESS)
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_IN_USE),
+							 errmsg("cannot build the key of kvam table \"%s\" while transaction %u writes to it",
+									RelationGetRelationName(rel), g.v[j]->xmin)));
+			vis = KvamChooseVisible(&g, SnapshotSelf);
+			if (vis < 0)
+				continue;
+			staged = g.v[vis];
+
+			KvamStoreVersion(rel, slot, staged, g.len[vis], &g.tid[vis]);
+			initStringInfo(&key);
+			KvamSlotKey(rel, info, slot, &key);
+			v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, 0, &vlen);
+			insert_new_key(rel, info, slot, v, vlen, &tid);
+
+			tomb = KvamFormVersion(rel, NULL, staged->key, staged->keylen, cid,
+								   KVAM_V_TOMBSTONE, 0, &tlen);
+			idx = KvamPartitionOfKey(info, staged->key);
+			p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+			KvamL0Append(rel, info, idx, p, tomb, tlen, &tid);
+			KvamMaybeFlush(rel, info, idx, p);
+			KvamPartRelease(p);
+
+			pfree(v);
+			pfree(tomb);
+			pfree(key.data);
+			nrows++;
+		}
+		KvamIterEnd(it);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	return nrows;
 }

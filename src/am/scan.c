@@ -135,8 +135,6 @@ kvam_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 	Relation	rel = sscan->rs_rd;
 
 	ExecClearTuple(slot);
-	if (!scan->info->keyed)
-		return false;
 
 	for (;;)
 	{
