@@ -454,6 +454,7 @@ collect(IndexScanDesc scan)
 	int			i;
 
 	so->done_collect = true;
+	KvamPredicateLockRead(heap, scan->xs_snapshot);
 	if (!info->keyed)
 	{
 		MemoryContextSwitchTo(old);
@@ -536,7 +537,7 @@ collect(IndexScanDesc scan)
 						   have_upper ? upper.data : NULL, upper.len, upper_incl);
 		while (KvamIterNext(it, &g))
 		{
-			int			v = KvamChooseVisible(&g, scan->xs_snapshot);
+			int			v = KvamChooseVisible(heap, &g, scan->xs_snapshot);
 
 			if (v >= 0 && row_matches(scan, heap, g.v[v], g.len[v]))
 				add_result(so, &g.tid[v], g.v[v], g.len[v]);
@@ -552,7 +553,7 @@ collect(IndexScanDesc scan)
 
 			while (KvamIterNext(it, &g))
 			{
-				int			v = KvamChooseVisible(&g, scan->xs_snapshot);
+				int			v = KvamChooseVisible(heap, &g, scan->xs_snapshot);
 
 				if (v >= 0 && row_matches(scan, heap, g.v[v], g.len[v]))
 					add_result(so, &g.tid[v], g.v[v], g.len[v]);

@@ -58,11 +58,16 @@ extern KvamXminStatus KvamXminStatusOf(KvamVersion v);
 
 /*
  * KvamChooseVisible returns the index in the newest-first group of the
- * version 'snapshot' sees, or -1 if the key is absent for it (no visible
+ * version 'snapshot' sees (reporting SSI conflicts out against 'rel' when
+ * not NULL), or -1 if the key is absent for it (no visible
  * version, or the visible one is a tombstone).  For SnapshotDirty it sets
  * snapshot->xmin / xmax as HeapTupleSatisfiesDirty does.
  */
-extern int	KvamChooseVisible(KvamKeyGroup *g, Snapshot snapshot);
+extern int	KvamChooseVisible(Relation rel, KvamKeyGroup *g, Snapshot snapshot);
+
+/* SSI at relation granularity (see visibility.c). */
+extern void KvamPredicateLockRead(Relation rel, Snapshot snapshot);
+extern void KvamPredicateCheckWrite(Relation rel);
 
 /* KvamSameVersion: do two copies denote the same version? */
 static inline bool

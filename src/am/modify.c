@@ -151,6 +151,7 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 {
 	int			idx = KvamPartitionOfKey(info, v->key);
 
+	KvamPredicateCheckWrite(rel);
 	for (;;)
 	{
 		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
@@ -288,6 +289,7 @@ lock_newest(Relation rel, KvamRelInfo *info, KvamVersion old, ItemPointer otid,
 	int			idx = KvamPartitionOfKey(info, old->key);
 
 	*idxp = idx;
+	KvamPredicateCheckWrite(rel);
 	for (;;)
 	{
 		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
@@ -374,7 +376,7 @@ crosscheck_fails(KvamVersion old, Size len, ItemPointer tid, Snapshot crosscheck
 	g.v = arr;
 	g.len = lens;
 	g.tid = tid;
-	return KvamChooseVisible(&g, crosscheck) < 0;
+	return KvamChooseVisible(NULL, &g, crosscheck) < 0;
 }
 
 TM_Result
@@ -588,7 +590,7 @@ KvamRekeyStaged(Relation rel, KvamRelInfo *info)
 							(errcode(ERRCODE_OBJECT_IN_USE),
 							 errmsg("cannot build the key of kvam table \"%s\" while transaction %u writes to it",
 									RelationGetRelationName(rel), g.v[j]->xmin)));
-			vis = KvamChooseVisible(&g, SnapshotSelf);
+			vis = KvamChooseVisible(NULL, &g, SnapshotSelf);
 			if (vis < 0)
 				continue;
 			staged = g.v[vis];

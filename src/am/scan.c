@@ -72,6 +72,7 @@ kvam_scan_begin(Relation rel, Snapshot snapshot, int nkeys,
 	scan->partidx = -1;
 	scan->scancxt = AllocSetContextCreate(CurrentMemoryContext, "kvam scan",
 										  ALLOCSET_DEFAULT_SIZES);
+	KvamPredicateLockRead(rel, snapshot);
 	if ((flags & SO_TEMP_SNAPSHOT) == 0 && snapshot && IsMVCCSnapshot(snapshot))
 		;						/* caller owns the snapshot */
 	return (TableScanDesc) scan;
@@ -158,7 +159,7 @@ kvam_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 			scan_close_iter(scan);
 			continue;
 		}
-		i = KvamChooseVisible(&g, sscan->rs_snapshot);
+		i = KvamChooseVisible(rel, &g, sscan->rs_snapshot);
 		if (i < 0)
 			continue;
 		KvamStoreVersion(rel, slot, g.v[i], g.len[i], &g.tid[i]);
@@ -293,6 +294,7 @@ KvamFetchVisibleAt(Relation rel, ItemPointer tid, Snapshot snapshot, Size *len)
 		return NULL;
 	if (snapshot->snapshot_type == SNAPSHOT_ANY)
 		return v;
+	KvamPredicateLockRead(rel, snapshot);
 
 	memset(&c, 0, sizeof(c));
 	idx = KvamPartitionOfKey(info, v->key);
@@ -300,7 +302,7 @@ KvamFetchVisibleAt(Relation rel, ItemPointer tid, Snapshot snapshot, Size *len)
 	KvamLookupKey(rel, info, idx, p, v->key, v->keylen, collect_visitor, &c);
 	KvamPartRelease(p);
 
-	i = KvamChooseVisible(&c.g, snapshot);
+	i = KvamChooseVisible(rel, &c.g, snapshot);
 	if (i < 0 || !KvamSameVersion(c.g.v[i], v))
 	{
 		pfree(v);
@@ -401,7 +403,7 @@ kvam_tuple_get_latest_tid(TableScanDesc sscan, ItemPointer tid)
 	p = KvamPartAcquire(rel, info, idx, LW_SHARED);
 	KvamLookupKey(rel, info, idx, p, v->key, v->keylen, collect_visitor, &c);
 	KvamPartRelease(p);
-	i = KvamChooseVisible(&c.g, sscan->rs_snapshot);
+	i = KvamChooseVisible(rel, &c.g, sscan->rs_snapshot);
 	if (i >= 0)
 		*tid = c.g.tid[i];
 }
