@@ -486,6 +486,8 @@ collect(IndexScanDesc scan)
 		int			idx;
 		KvamIter   *it;
 		KvamKeyGroup g;
+		int			v;
+		bool		point = false;
 
 		/* hash | enc(pk) */
 		initStringInfo(&prefix);
@@ -511,6 +513,14 @@ collect(IndexScanDesc scan)
 
 			if (key->sk_attno != 2)
 				continue;
+			if (key->sk_strategy == BTEqualStrategyNumber &&
+				encode_bound(&b, prefix.data, prefix.len, info->sktype, sktype, key))
+			{
+				resetStringInfo(&lower);
+				appendBinaryStringInfo(&lower, b.data, b.len);
+				point = true;
+				break;
+			}
 			if ((key->sk_strategy == BTEqualStrategyNumber ||
 				 key->sk_strategy == BTGreaterEqualStrategyNumber ||
 				 key->sk_strategy == BTGreaterStrategyNumber) &&
@@ -533,11 +543,24 @@ collect(IndexScanDesc scan)
 			}
 		}
 
+		if (info->sktype == KVAM_KEY_NONE)
+			point = true;		/* the partition key is the whole key */
+		if (point)
+		{
+			/* the whole key is known: bloom-guarded point lookup */
+			KvamKeyGroupLookup(heap, info, lower.data, lower.len,
+							   scan->xs_snapshot, &g);
+			v = KvamChooseVisible(heap, &g, scan->xs_snapshot);
+			if (v >= 0 && row_matches(scan, heap, g.v[v], g.len[v]))
+				add_result(so, &g.tid[v], g.v[v], g.len[v]);
+			MemoryContextSwitchTo(old);
+			return;
+		}
 		it = KvamIterBegin(heap, info, idx, lower.data, lower.len,
 						   have_upper ? upper.data : NULL, upper.len, upper_incl);
 		while (KvamIterNext(it, &g))
 		{
-			int			v = KvamChooseVisible(heap, &g, scan->xs_snapshot);
+			v = KvamChooseVisible(heap, &g, scan->xs_snapshot);
 
 			if (v >= 0 && row_matches(scan, heap, g.v[v], g.len[v]))
 				add_result(so, &g.tid[v], g.v[v], g.len[v]);

@@ -65,6 +65,18 @@ extern KvamXminStatus KvamXminStatusOf(KvamVersion v);
  */
 extern int	KvamChooseVisible(Relation rel, KvamKeyGroup *g, Snapshot snapshot);
 
+/* KvamVersionDecisive: does 'v' decide the key for an MVCC snapshot? */
+extern bool KvamVersionDecisive(KvamVersion v, Snapshot snapshot);
+
+/*
+ * KvamKeyGroupLookup collects the versions of one full key, newest first,
+ * stopping early at the version that decides it for 'snapshot'.  Takes the
+ * partition lock in shared mode while reading.
+ */
+extern void KvamKeyGroupLookup(Relation rel, KvamRelInfo *info,
+							   const char *key, Size keylen,
+							   Snapshot snapshot, KvamKeyGroup *g);
+
 /* SSI at relation granularity (see visibility.c). */
 extern void KvamPredicateLockRead(Relation rel, Snapshot snapshot);
 extern void KvamPredicateCheckWrite(Relation rel);

@@ -199,6 +199,7 @@ kvam_parallelscan_reinitialize(Relation rel, ParallelTableScanDesc pscan)
 typedef struct CollectArg
 {
 	KvamKeyGroup g;
+	Snapshot	snapshot;		/* stop at the decisive version, or NULL */
 } CollectArg;
 
 static bool
@@ -223,7 +224,23 @@ collect_visitor(KvamVersion v, Size len, ItemPointer tid, void *arg)
 	g->len[g->n] = len;
 	g->tid[g->n] = *tid;
 	g->n++;
-	return false;
+	return c->snapshot != NULL && KvamVersionDecisive(copy, c->snapshot);
+}
+
+void
+KvamKeyGroupLookup(Relation rel, KvamRelInfo *info, const char *key,
+				   Size keylen, Snapshot snapshot, KvamKeyGroup *g)
+{
+	CollectArg	c;
+	int			idx = KvamPartitionOfKey(info, key);
+	KvamPart   *p;
+
+	memset(&c, 0, sizeof(c));
+	c.snapshot = snapshot;
+	p = KvamPartAcquire(rel, info, idx, LW_SHARED);
+	KvamLookupKey(rel, info, idx, p, key, keylen, collect_visitor, &c);
+	KvamPartRelease(p);
+	*g = c.g;
 }
 
 /* Fetch hint from the key index scan (see file header). */
@@ -281,8 +298,6 @@ KvamFetchVisibleAt(Relation rel, ItemPointer tid, Snapshot snapshot, Size *len)
 	KvamRelInfo *info = KvamRelGetInfo(rel);
 	KvamVersion v;
 	CollectArg	c;
-	KvamPart   *p;
-	int			idx;
 	int			i;
 
 	v = take_hint(rel, tid, snapshot, len);
@@ -296,12 +311,7 @@ KvamFetchVisibleAt(Relation rel, ItemPointer tid, Snapshot snapshot, Size *len)
 		return v;
 	KvamPredicateLockRead(rel, snapshot);
 
-	memset(&c, 0, sizeof(c));
-	idx = KvamPartitionOfKey(info, v->key);
-	p = KvamPartAcquire(rel, info, idx, LW_SHARED);
-	KvamLookupKey(rel, info, idx, p, v->key, v->keylen, collect_visitor, &c);
-	KvamPartRelease(p);
-
+	KvamKeyGroupLookup(rel, info, v->key, v->keylen, snapshot, &c.g);
 	i = KvamChooseVisible(rel, &c.g, snapshot);
 	if (i < 0 || !KvamSameVersion(c.g.v[i], v))
 	{

@@ -67,6 +67,18 @@ xmin_visible_mvcc(Relation rel, KvamVersion v, Snapshot snapshot)
 	return TransactionIdDidCommit(v->xmin);
 }
 
+/*
+ * KvamVersionDecisive: would KvamChooseVisible stop at 'v' (so older
+ * versions need not be read)?  Only answers true for MVCC snapshots.
+ */
+bool
+KvamVersionDecisive(KvamVersion v, Snapshot snapshot)
+{
+	if (snapshot->snapshot_type != SNAPSHOT_MVCC || (v->flags & KVAM_V_LOCK))
+		return false;
+	return xmin_visible_mvcc(NULL, v, snapshot);
+}
+
 static int
 result_of(KvamKeyGroup *g, int i)
 {
