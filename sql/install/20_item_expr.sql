@@ -35,3 +35,29 @@ CREATE FUNCTION kvam._number_normalize(n text) RETURNS text
 	AS 'MODULE_PATHNAME', 'kvam_number_normalize' LANGUAGE C STRICT IMMUTABLE;
 CREATE FUNCTION kvam._number_compare(a text, b text) RETURNS int
 	AS 'MODULE_PATHNAME', 'kvam_number_compare' LANGUAGE C STRICT IMMUTABLE;
+
+-- Expressions.  A NULL item means "the item does not exist".
+CREATE FUNCTION kvam.eval_condition(expression text, item jsonb,
+									names jsonb DEFAULT NULL, "values" jsonb DEFAULT NULL)
+	RETURNS bool
+	AS 'MODULE_PATHNAME', 'kvam_eval_condition' LANGUAGE C IMMUTABLE;
+CREATE FUNCTION kvam.eval_filter(expression text, item jsonb,
+								 names jsonb DEFAULT NULL, "values" jsonb DEFAULT NULL)
+	RETURNS bool
+	AS 'MODULE_PATHNAME', 'kvam_eval_filter' LANGUAGE C IMMUTABLE;
+CREATE FUNCTION kvam.apply_update(expression text, item jsonb,
+								  names jsonb DEFAULT NULL, "values" jsonb DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'kvam_apply_update' LANGUAGE C IMMUTABLE;
+CREATE FUNCTION kvam._update_returning(expression text, item jsonb,
+									   names jsonb, "values" jsonb, return_values text)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'kvam_update_returning' LANGUAGE C IMMUTABLE;
+CREATE FUNCTION kvam.project(expression text, item jsonb, names jsonb DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'kvam_project' LANGUAGE C IMMUTABLE;
+CREATE FUNCTION kvam.check_key_condition(expression text, partition_key text,
+										 sort_key text DEFAULT NULL,
+										 names jsonb DEFAULT NULL, "values" jsonb DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'kvam_check_key_condition' LANGUAGE C IMMUTABLE;
