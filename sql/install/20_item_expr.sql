@@ -21,6 +21,8 @@ CREATE FUNCTION kvam._item_encode(item jsonb) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'kvam_item_encode' LANGUAGE C STRICT IMMUTABLE;
 CREATE FUNCTION kvam._item_decode(data bytea) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'kvam_item_decode' LANGUAGE C STRICT IMMUTABLE;
+CREATE FUNCTION kvam._item_decode_text(data bytea) RETURNS text
+	AS 'MODULE_PATHNAME', 'kvam_item_decode_text' LANGUAGE C STRICT IMMUTABLE;
 CREATE FUNCTION kvam._key_check(value jsonb, name text, partition_key bool) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'kvam_key_check' LANGUAGE C STRICT IMMUTABLE;
 

@@ -187,6 +187,17 @@ get_count(Reader *r, int minsize)
 
 static KvamAttr *decode_value(Reader *r, int depth);
 
+/* Copy bytes that may contain 0x00 (pnstrdup would stop there). */
+static const char *
+copy_raw(KvamBytes b)
+{
+	char	   *p = palloc(b.len + 1);
+
+	memcpy(p, b.data, b.len);
+	p[b.len] = '\0';
+	return p;
+}
+
 static KvamAttr *
 decode_map_body(Reader *r, int depth)
 {
@@ -203,7 +214,7 @@ decode_map_body(Reader *r, int depth)
 			corrupt("map names out of order");
 		v = decode_value(r, depth);
 		/* append: names arrive sorted */
-		m->u.map[i].name.data = pnstrdup(name.data, name.len);
+		m->u.map[i].name.data = copy_raw(name);
 		m->u.map[i].name.len = name.len;
 		m->u.map[i].value = v;
 		m->n = i + 1;
@@ -292,7 +303,7 @@ decode_value(Reader *r, int depth)
 					b.data = c;
 				}
 				else
-					b.data = pnstrdup(b.data, b.len);
+					b.data = copy_raw(b);
 				if (i > 0 && KvamSetMemberCompare(type, v->u.set[i - 1], b) >= 0)
 					corrupt("set members out of order");
 				v->u.set[i] = b;

@@ -463,7 +463,7 @@ convert_list(const JsonbValue *v, int depth, ConvState *st)
 	list = KvamAttrMakeList(n);
 	for (i = 0; i < n; i++)
 	{
-		KvamAttr   *e = convert_value(&elems[i], depth + 1, st);
+		KvamAttr   *e = convert_value(&elems[i], depth, st);
 
 		if (e != NULL)
 			KvamListAppend(list, e);
@@ -937,4 +937,119 @@ KvamUnmarshalToJsonb(const KvamAttr *v)
 		return JsonbValueToJsonb(&arr->val.array.elems[0]);
 	}
 	return JsonbValueToJsonb(unmarshal_value(&ps, v, WJB_VALUE));
+}
+
+/* ------------------------- text JSON (lossless) ------------------------- */
+
+static void
+text_string(StringInfo buf, const char *s, int len)
+{
+	int			i;
+
+	appendStringInfoChar(buf, '"');
+	for (i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (c == '"' || c == '\\')
+		{
+			appendStringInfoChar(buf, '\\');
+			appendStringInfoChar(buf, (char) c);
+		}
+		else if (c < 0x20)
+			appendStringInfo(buf, "\\u%04x", c);
+		else
+			appendStringInfoChar(buf, (char) c);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+static void
+text_base64(StringInfo buf, KvamBytes b)
+{
+	int			cap = pg_b64_enc_len(b.len) + 1;
+	char	   *enc = palloc(cap);
+	int			elen = (b.len == 0) ? 0 : pg_b64_encode(b.data, b.len, enc, cap);
+
+	text_string(buf, enc, Max(elen, 0));
+}
+
+static void text_attr(StringInfo buf, const KvamAttr *a);
+
+static void
+text_map_body(StringInfo buf, const KvamAttr *a)
+{
+	int			i;
+
+	appendStringInfoChar(buf, '{');
+	for (i = 0; i < a->n; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(buf, ", ");
+		text_string(buf, a->u.map[i].name.data, a->u.map[i].name.len);
+		appendStringInfoString(buf, ": ");
+		text_attr(buf, a->u.map[i].value);
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+static void
+text_attr(StringInfo buf, const KvamAttr *a)
+{
+	int			i;
+
+	check_stack_depth();
+	appendStringInfo(buf, "{\"%s\": ", KvamAttrTypeName(a->type));
+	switch (a->type)
+	{
+		case KVAM_AT_S:
+		case KVAM_AT_N:
+			text_string(buf, a->u.scalar.data, a->u.scalar.len);
+			break;
+		case KVAM_AT_B:
+			text_base64(buf, a->u.scalar);
+			break;
+		case KVAM_AT_BOOL:
+			appendStringInfoString(buf, a->u.boolean ? "true" : "false");
+			break;
+		case KVAM_AT_NULL:
+			appendStringInfoString(buf, "true");
+			break;
+		case KVAM_AT_M:
+			text_map_body(buf, a);
+			break;
+		case KVAM_AT_L:
+		case KVAM_AT_SS:
+		case KVAM_AT_NS:
+		case KVAM_AT_BS:
+			appendStringInfoChar(buf, '[');
+			for (i = 0; i < a->n; i++)
+			{
+				if (i > 0)
+					appendStringInfoString(buf, ", ");
+				if (a->type == KVAM_AT_L)
+					text_attr(buf, a->u.list[i]);
+				else if (a->type == KVAM_AT_BS)
+					text_base64(buf, a->u.set[i]);
+				else
+					text_string(buf, a->u.set[i].data, a->u.set[i].len);
+			}
+			appendStringInfoChar(buf, ']');
+			break;
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+/*
+ * KvamItemToJsonText renders an item as DynamoDB JSON text; U+0000 and
+ * other control characters are escaped, so nothing is lost.
+ */
+char *
+KvamItemToJsonText(const KvamAttr *item)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	text_map_body(&buf, item);
+	return buf.data;
 }

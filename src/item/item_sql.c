@@ -30,6 +30,7 @@ PG_FUNCTION_INFO_V1(kvam_item_size);
 PG_FUNCTION_INFO_V1(kvam_item_roundtrip);
 PG_FUNCTION_INFO_V1(kvam_item_encode);
 PG_FUNCTION_INFO_V1(kvam_item_decode);
+PG_FUNCTION_INFO_V1(kvam_item_decode_text);
 PG_FUNCTION_INFO_V1(kvam_marshal);
 PG_FUNCTION_INFO_V1(kvam_unmarshal);
 PG_FUNCTION_INFO_V1(kvam_number_normalize);
@@ -121,6 +122,19 @@ kvam_item_decode(PG_FUNCTION_ARGS)
 	KvamAttr   *item = KvamItemDecode(VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
 
 	PG_RETURN_JSONB_P(KvamItemToJsonb(item));
+}
+
+/*
+ * kvam_item_decode_text is kvam._item_decode_text(data bytea) RETURNS
+ * text: the decoded item as DynamoDB JSON text, U+0000 escaped.
+ */
+Datum
+kvam_item_decode_text(PG_FUNCTION_ARGS)
+{
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	KvamAttr   *item = KvamItemDecode(VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
+
+	PG_RETURN_TEXT_P(cstring_to_text(KvamItemToJsonText(item)));
 }
 
 /*

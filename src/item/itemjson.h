@@ -59,6 +59,13 @@ extern Jsonb *KvamAttrToJsonb(const KvamAttr *v);
 extern Jsonb *KvamItemToJsonb(const KvamAttr *item);
 
 /*
+ * KvamItemToJsonText renders an item as DynamoDB JSON text (members in
+ * name order), escaping U+0000 as \u0000: the lossless output path for
+ * values that jsonb cannot hold.
+ */
+extern char *KvamItemToJsonText(const KvamAttr *item);
+
+/*
  * KvamMarshalJson converts plain JSON to a KvamAttr: strings S, numbers N
  * (validated), booleans BOOL, null NULL, arrays L, objects M.
  */
