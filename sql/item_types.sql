@@ -106,6 +106,14 @@ SELECT kvam._item_decode(kvam._item_encode('{"k":{"B":"AA=="},"m":{"M":{"x":{"L"
 SELECT kvam._item_decode_text('\x010202610001036100620162010100'::bytea);
 SELECT pg_temp.err($q$SELECT kvam._item_decode('\x010101610103610062'::bytea)$q$);
 SELECT encode(kvam._item_encode('{"a":{"S":"x"}}'), 'hex');
+-- the lossless text path: DynamoDB JSON text may carry \u0000 (jsonb cannot)
+SELECT kvam._item_roundtrip_text('{"k\u0000ey": {"S": "a\u0000b"}, "m": {"M": {"\u0000": {"SS": ["\u0000", "", "\u0000\u0000"]}}}, "e": {"S": "\ud83d\ude00 \" \\ \/ \n"}, "n": {"N": "1.50"}}');
+SELECT pg_temp.err($q$SELECT kvam._item_roundtrip_text('{"a": {"SS": ["\u0000", "\u0000"]}}')$q$);
+SELECT pg_temp.err($q$SELECT kvam._item_roundtrip_text('{"a": {"S": "x"}')$q$);
+SELECT pg_temp.err($q$SELECT kvam._item_roundtrip_text('{"a": {"S": "\ud800"}}')$q$);
+SELECT pg_temp.err($q$SELECT kvam._item_roundtrip_text('{"a": {"N": 01}}')$q$);
+SELECT pg_temp.err($q$SELECT kvam._item_roundtrip_text('{"a": {"S": 1}}')$q$);
+SELECT pg_temp.err($q$SELECT kvam._item_roundtrip_text(repeat('[', 100000))$q$);
 -- corrupted encodings are errors, never crashes
 SELECT pg_temp.err($q$SELECT kvam._item_decode('\x'::bytea)$q$);
 SELECT pg_temp.err($q$SELECT kvam._item_decode('\x02'::bytea)$q$);

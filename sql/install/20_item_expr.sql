@@ -23,6 +23,8 @@ CREATE FUNCTION kvam._item_decode(data bytea) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'kvam_item_decode' LANGUAGE C STRICT IMMUTABLE;
 CREATE FUNCTION kvam._item_decode_text(data bytea) RETURNS text
 	AS 'MODULE_PATHNAME', 'kvam_item_decode_text' LANGUAGE C STRICT IMMUTABLE;
+CREATE FUNCTION kvam._item_roundtrip_text(item text) RETURNS text
+	AS 'MODULE_PATHNAME', 'kvam_item_roundtrip_text' LANGUAGE C STRICT IMMUTABLE;
 CREATE FUNCTION kvam._key_check(value jsonb, name text, partition_key bool) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'kvam_key_check' LANGUAGE C STRICT IMMUTABLE;
 

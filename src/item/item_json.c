@@ -366,7 +366,18 @@ members_text(KvamAttrType type, KvamBytes *m, int n)
 			appendBinaryStringInfo(&buf, enc, Max(elen, 0));
 		}
 		else
-			appendBinaryStringInfo(&buf, m[i].data, m[i].len);
+		{
+			int			j;
+
+			/* messages cannot carry U+0000: show it escaped */
+			for (j = 0; j < m[i].len; j++)
+			{
+				if (m[i].data[j] == '\0')
+					appendStringInfoString(&buf, "\\u0000");
+				else
+					appendStringInfoChar(&buf, m[i].data[j]);
+			}
+		}
 	}
 	appendStringInfoChar(&buf, ']');
 	return buf.data;

@@ -31,6 +31,7 @@ PG_FUNCTION_INFO_V1(kvam_item_roundtrip);
 PG_FUNCTION_INFO_V1(kvam_item_encode);
 PG_FUNCTION_INFO_V1(kvam_item_decode);
 PG_FUNCTION_INFO_V1(kvam_item_decode_text);
+PG_FUNCTION_INFO_V1(kvam_item_roundtrip_text);
 PG_FUNCTION_INFO_V1(kvam_marshal);
 PG_FUNCTION_INFO_V1(kvam_unmarshal);
 PG_FUNCTION_INFO_V1(kvam_number_normalize);
@@ -134,6 +135,24 @@ kvam_item_decode_text(PG_FUNCTION_ARGS)
 	bytea	   *data = PG_GETARG_BYTEA_PP(0);
 	KvamAttr   *item = KvamItemDecode(VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
 
+	PG_RETURN_TEXT_P(cstring_to_text(KvamItemToJsonText(item)));
+}
+
+/*
+ * kvam_item_roundtrip_text is kvam._item_roundtrip_text(item text)
+ * RETURNS text: DynamoDB JSON text (U+0000 allowed) through validation,
+ * encode and decode, back to JSON text.
+ */
+Datum
+kvam_item_roundtrip_text(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	KvamAttr   *item = KvamItemFromJsonText(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	KvamItemEncode(&buf, item);
+	item = KvamItemDecode(buf.data, buf.len);
 	PG_RETURN_TEXT_P(cstring_to_text(KvamItemToJsonText(item)));
 }
 

@@ -59,6 +59,13 @@ extern Jsonb *KvamAttrToJsonb(const KvamAttr *v);
 extern Jsonb *KvamItemToJsonb(const KvamAttr *item);
 
 /*
+ * KvamItemFromJsonText parses DynamoDB JSON text, which unlike jsonb may
+ * carry "\u0000" in strings and names, into an item (the lossless input
+ * path).  Malformed JSON is a SerializationException.
+ */
+extern KvamAttr *KvamItemFromJsonText(const char *s, int len);
+
+/*
  * KvamItemToJsonText renders an item as DynamoDB JSON text (members in
  * name order), escaping U+0000 as \u0000: the lossless output path for
  * values that jsonb cannot hold.
