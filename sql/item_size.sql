@@ -30,7 +30,17 @@ SELECT item, kvam.item_size(item::jsonb) FROM (VALUES
   ('{"a":{"M":{"b":{"L":[{"NULL":true}]}}}}')   -- 1 + 3 + 1+1+(3+1+1)
   ) AS t(item);
 
--- the 400 KB limit (409600 bytes) is checked by the operations through
--- KvamItemCheckSize; here the sizes around it
-SELECT kvam.item_size(json_build_object('a', json_build_object('S', repeat('x', 409599)))::jsonb);
-SELECT kvam.item_size(json_build_object('a', json_build_object('S', repeat('x', 409600)))::jsonb);
+-- the 400 KB limit: 409600 bytes, names included (SQLSTATE 54000)
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE q;
+	RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE || ' ' || SQLERRM;
+END $$;
+SELECT kvam._item_check_size(json_build_object('a', json_build_object('S', repeat('x', 409599)))::jsonb);
+SELECT pg_temp.err(format('SELECT kvam._item_check_size(%L)', json_build_object('a', json_build_object('S', repeat('x', 409600)))));
+SELECT pg_temp.err(format('SELECT kvam._item_check_size(%L, true)', json_build_object('ab', json_build_object('S', repeat('x', 409599)))));
+SELECT kvam._item_check_size(json_build_object('a', json_build_object('L',
+	(SELECT json_agg(json_build_object('S', repeat('x', 4090))) FROM generate_series(1, 99)))) ::jsonb);
+SELECT kvam.item_size(json_build_object('a', json_build_object('S', repeat('é', 1000)))::jsonb);

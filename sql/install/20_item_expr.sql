@@ -15,6 +15,8 @@ CREATE FUNCTION kvam.attr_validate(value jsonb) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'kvam_attr_validate' LANGUAGE C STRICT IMMUTABLE;
 CREATE FUNCTION kvam.item_size(item jsonb) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'kvam_item_size' LANGUAGE C STRICT IMMUTABLE;
+CREATE FUNCTION kvam._item_check_size(item jsonb, for_update bool DEFAULT false) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'kvam_item_check_size' LANGUAGE C STRICT IMMUTABLE;
 CREATE FUNCTION kvam._item_roundtrip(item jsonb) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'kvam_item_roundtrip' LANGUAGE C STRICT IMMUTABLE;
 CREATE FUNCTION kvam._item_encode(item jsonb) RETURNS bytea

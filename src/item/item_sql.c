@@ -27,6 +27,7 @@
 PG_FUNCTION_INFO_V1(kvam_item_validate);
 PG_FUNCTION_INFO_V1(kvam_attr_validate);
 PG_FUNCTION_INFO_V1(kvam_item_size);
+PG_FUNCTION_INFO_V1(kvam_item_check_size);
 PG_FUNCTION_INFO_V1(kvam_item_roundtrip);
 PG_FUNCTION_INFO_V1(kvam_item_encode);
 PG_FUNCTION_INFO_V1(kvam_item_decode);
@@ -73,6 +74,19 @@ kvam_item_size(PG_FUNCTION_ARGS)
 {
 	KvamAttr   *item = KvamItemFromJsonb(PG_GETARG_JSONB_P(0));
 
+	PG_RETURN_INT64(KvamItemSize(item));
+}
+
+/*
+ * kvam_item_check_size is kvam._item_check_size(item jsonb, for_update
+ * bool): the size, or DynamoDB's error when the item exceeds 400 KB.
+ */
+Datum
+kvam_item_check_size(PG_FUNCTION_ARGS)
+{
+	KvamAttr   *item = KvamItemFromJsonb(PG_GETARG_JSONB_P(0));
+
+	KvamItemCheckSize(item, PG_GETARG_BOOL(1));
 	PG_RETURN_INT64(KvamItemSize(item));
 }
 
