@@ -54,7 +54,7 @@ define_gucs(void)
 							NULL,
 							&kvam_memtable_size_kb,
 							4096, 64, 1024 * 1024,
-							PGC_SIGHUP, GUC_UNIT_KB,
+							PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
 	/*
