@@ -58,6 +58,7 @@ redo_insert(XLogReaderState *record)
 	}
 	if (BufferIsValid(buf))
 		UnlockReleaseBuffer(buf);
+	buf = InvalidBuffer;
 
 	if (xlrec->flags & XLKVAM_NEW_PAGE)
 	{
