@@ -72,19 +72,6 @@ typedef struct KeyScanOpaque
 
 /* ---------- build ---------- */
 
-static Oid
-rel_am(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			am = InvalidOid;
-
-	if (HeapTupleIsValid(tup))
-	{
-		am = ((Form_pg_class) GETSTRUCT(tup))->relam;
-		ReleaseSysCache(tup);
-	}
-	return am;
-}
 
 static bool
 table_has_data(Relation heap, KvamRelInfo *info)
@@ -164,7 +151,7 @@ kvam_key_build(Relation heap, Relation index, IndexInfo *indexInfo)
 		Oid			other = lfirst_oid(lc);
 
 		if (other != RelationGetRelid(index) &&
-			rel_am(other) == index->rd_rel->relam)
+			KvamRelationAm(other) == index->rd_rel->relam)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("kvam table \"%s\" already has a key index \"%s\"",

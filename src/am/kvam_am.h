@@ -26,6 +26,9 @@
 
 /* ---------- handler.c ---------- */
 
+/* KvamRelationAm: pg_class.relam of a relation, InvalidOid if none. */
+extern Oid	KvamRelationAm(Oid relid);
+
 /* KvamIsKvamRelation: does 'rel' use the kvam table access method? */
 extern bool KvamIsKvamRelation(Relation rel);
 

@@ -379,6 +379,32 @@ crosscheck_fails(KvamVersion old, Size len, ItemPointer tid, Snapshot crosscheck
 	return KvamChooseVisible(NULL, &g, crosscheck) < 0;
 }
 
+/*
+ * lock_newest for update and delete, plus the crosscheck snapshot of RI
+ * checks: a version the crosscheck snapshot cannot see counts as updated.
+ */
+static TM_Result
+lock_for_write(Relation rel, KvamRelInfo *info, KvamVersion old,
+			   ItemPointer otid, bool wait, Snapshot crosscheck,
+			   TM_FailureData *tmfd, KvamPart **pp, WriteCheck *c, int *idxp)
+{
+	TM_Result	res;
+
+	res = lock_newest(rel, info, old, otid, true,
+					  wait ? WAIT_BLOCK : WAIT_NOWAIT_RESULT, tmfd, pp, c, idxp);
+	if (res != TM_Ok)
+		return res;
+	if (crosscheck_fails(c->newest, c->newestlen, &c->newesttid, crosscheck))
+	{
+		KvamPartRelease(*pp);
+		tmfd->ctid = *otid;
+		tmfd->xmax = c->newest->xmin;
+		tmfd->cmax = InvalidCommandId;
+		return TM_Updated;
+	}
+	return TM_Ok;
+}
+
 TM_Result
 kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 				  Snapshot snapshot, Snapshot crosscheck, bool wait,
@@ -394,18 +420,9 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 	Size		tlen;
 	ItemPointerData newtid;
 
-	res = lock_newest(rel, info, old, tid, true,
-					  wait ? WAIT_BLOCK : WAIT_NOWAIT_RESULT, tmfd, &p, &c, &idx);
+	res = lock_for_write(rel, info, old, tid, wait, crosscheck, tmfd, &p, &c, &idx);
 	if (res != TM_Ok)
 		return res;
-	if (crosscheck_fails(c.newest, c.newestlen, &c.newesttid, crosscheck))
-	{
-		KvamPartRelease(p);
-		tmfd->ctid = *tid;
-		tmfd->xmax = c.newest->xmin;
-		tmfd->cmax = InvalidCommandId;
-		return TM_Updated;
-	}
 	tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 						   KVAM_V_TOMBSTONE, 0, &tlen);
 	KvamL0Append(rel, info, idx, p, tomb, tlen, &newtid);
@@ -442,18 +459,9 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 	v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, 0, &vlen);
 	samekey = KvamKeyCompare(key.data, key.len, old->key, old->keylen) == 0;
 
-	res = lock_newest(rel, info, old, otid, true,
-					  wait ? WAIT_BLOCK : WAIT_NOWAIT_RESULT, tmfd, &p, &c, &idx);
+	res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd, &p, &c, &idx);
 	if (res != TM_Ok)
 		return res;
-	if (crosscheck_fails(c.newest, c.newestlen, &c.newesttid, crosscheck))
-	{
-		KvamPartRelease(p);
-		tmfd->ctid = *otid;
-		tmfd->xmax = c.newest->xmin;
-		tmfd->cmax = InvalidCommandId;
-		return TM_Updated;
-	}
 
 	if (samekey)
 	{

@@ -46,26 +46,12 @@
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
 
-static Oid
-relam_of(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			am = InvalidOid;
-
-	if (HeapTupleIsValid(tup))
-	{
-		am = ((Form_pg_class) GETSTRUCT(tup))->relam;
-		ReleaseSysCache(tup);
-	}
-	return am;
-}
-
 static bool
 is_kvam_table(Oid relid)
 {
 	Oid			kvam = get_table_am_oid("kvam", true);
 
-	return OidIsValid(kvam) && OidIsValid(relid) && relam_of(relid) == kvam;
+	return OidIsValid(kvam) && OidIsValid(relid) && KvamRelationAm(relid) == kvam;
 }
 
 static void
@@ -165,7 +151,7 @@ check_drop(DropStmt *stmt)
 		Oid			indexoid = RangeVarGetRelid(rv, NoLock, true);
 		Oid			tableoid;
 
-		if (!OidIsValid(indexoid) || relam_of(indexoid) != keyam)
+		if (!OidIsValid(indexoid) || KvamRelationAm(indexoid) != keyam)
 			continue;
 		tableoid = IndexGetRelation(indexoid, true);
 		if (OidIsValid(tableoid) && is_kvam_table(tableoid) &&
