@@ -1,9 +1,5 @@
 -- scripts/demo.sql: what "make run" loads into the demo database "kvam".
 --
--- The demo table is created below: the core team adds the
--- "CREATE TABLE demo ... USING kvam" lines (and a few rows) here once the
--- access method exists.
---
 -- make run drops and recreates the database before running this file (unless
 -- KVAM_KEEP_DB=1), so it starts from scratch; still prefer IF NOT EXISTS so
 -- that a rerun on a kept database works.  psql runs it with ON_ERROR_STOP.
@@ -12,5 +8,18 @@ CREATE EXTENSION IF NOT EXISTS kvam;
 
 SELECT kvam.version();
 
--- Demo table (to come):
--- CREATE TABLE IF NOT EXISTS demo (...) USING kvam;
+-- A demo table: partition key pk, sort key sk, the item as jsonb.
+CREATE TABLE IF NOT EXISTS demo (
+    pk   text COLLATE "C" NOT NULL,
+    sk   text COLLATE "C" NOT NULL,
+    item jsonb NOT NULL
+) USING kvam;
+CREATE UNIQUE INDEX IF NOT EXISTS demo_key ON demo USING kvam_key (pk, sk);
+
+INSERT INTO demo
+SELECT 'user#' || u, 'order#' || lpad(o::text, 4, '0'),
+       jsonb_build_object('total', (u * 7 + o) % 100, 'items', o % 5 + 1)
+  FROM generate_series(1, 20) u, generate_series(1, 10) o
+ WHERE NOT EXISTS (SELECT 1 FROM demo LIMIT 1);
+
+SELECT pk, sk, item FROM demo WHERE pk = 'user#3' ORDER BY sk DESC LIMIT 3;

@@ -25,6 +25,7 @@
 #include "utils/guc.h"
 
 #include "kvam.h"
+#include "am/kvam_am.h"
 #include "lsm/shmem.h"
 #include "wal/xlog.h"
 
@@ -53,7 +54,7 @@ define_gucs(void)
 							NULL,
 							&kvam_memtable_size_kb,
 							4096, 64, 1024 * 1024,
-							PGC_SIGHUP, GUC_UNIT_KB,
+							PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
 	/*
@@ -85,6 +86,7 @@ void
 _PG_init(void)
 {
 	define_gucs();
+	KvamUtilityInit();
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;

@@ -22,6 +22,9 @@
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
+#include "catalog/pg_class.h"
+#include "access/htup_details.h"
 
 #include "am/kvam_am.h"
 
@@ -98,6 +101,24 @@ static const TableAmRoutine kvam_methods = {
 	.scan_sample_next_block = kvam_scan_sample_next_block,
 	.scan_sample_next_tuple = kvam_scan_sample_next_tuple,
 };
+
+/*
+ * KvamRelationAm returns the access method of a relation (InvalidOid if
+ * it does not exist).
+ */
+Oid
+KvamRelationAm(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			am = InvalidOid;
+
+	if (HeapTupleIsValid(tup))
+	{
+		am = ((Form_pg_class) GETSTRUCT(tup))->relam;
+		ReleaseSysCache(tup);
+	}
+	return am;
+}
 
 bool
 KvamIsKvamRelation(Relation rel)

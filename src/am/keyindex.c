@@ -72,19 +72,6 @@ typedef struct KeyScanOpaque
 
 /* ---------- build ---------- */
 
-static Oid
-rel_am(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			am = InvalidOid;
-
-	if (HeapTupleIsValid(tup))
-	{
-		am = ((Form_pg_class) GETSTRUCT(tup))->relam;
-		ReleaseSysCache(tup);
-	}
-	return am;
-}
 
 static bool
 table_has_data(Relation heap, KvamRelInfo *info)
@@ -118,11 +105,7 @@ kvam_key_build(Relation heap, Relation index, IndexInfo *indexInfo)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("kvam_key indexes can only be created on kvam tables"),
 				 errhint("Create the table with CREATE TABLE ... USING kvam.")));
-	/*
-	 * Check the catalog, not indexInfo->ii_Unique: reindex_index() clears
-	 * that when it skips constraint checks, as TRUNCATE's rebuild of the
-	 * (empty) index does.
-	 */
+	/* (reindex clears ii_Unique when it skips constraint checks) */
 	if (!index->rd_index->indisunique)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -168,7 +151,7 @@ kvam_key_build(Relation heap, Relation index, IndexInfo *indexInfo)
 		Oid			other = lfirst_oid(lc);
 
 		if (other != RelationGetRelid(index) &&
-			rel_am(other) == index->rd_rel->relam)
+			KvamRelationAm(other) == index->rd_rel->relam)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_OBJECT),
 					 errmsg("kvam table \"%s\" already has a key index \"%s\"",
@@ -181,12 +164,14 @@ kvam_key_build(Relation heap, Relation index, IndexInfo *indexInfo)
 		heap->rd_amcache = NULL;
 	}
 	info = KvamRelGetInfo(heap);
+	if (!info->keyed || info->keyindex != RelationGetRelid(index))
+		elog(ERROR, "kvam_key index \"%s\" is not visible to its table yet",
+			 RelationGetRelationName(index));
+
+	/* rows COPY staged before the key existed get their keys now */
+	result = palloc0(sizeof(IndexBuildResult));
 	if (table_has_data(heap, info))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cannot create the key index of kvam table \"%s\" after rows were written",
-						RelationGetRelationName(heap)),
-				 errhint("Create the key index right after CREATE TABLE, or TRUNCATE the table first.")));
+		result->heap_tuples = result->index_tuples = KvamRekeyStaged(heap, info);
 
 	KvamMetaSetKeySchema(heap, types[0], indexInfo->ii_IndexAttrNumbers[0],
 						 types[1], indexInfo->ii_NumIndexKeyAttrs == 2 ?
@@ -197,7 +182,6 @@ kvam_key_build(Relation heap, Relation index, IndexInfo *indexInfo)
 		heap->rd_amcache = NULL;
 	}
 
-	result = palloc0(sizeof(IndexBuildResult));
 	return result;
 }
 
@@ -457,6 +441,7 @@ collect(IndexScanDesc scan)
 	int			i;
 
 	so->done_collect = true;
+	KvamPredicateLockRead(heap, scan->xs_snapshot);
 	if (!info->keyed)
 	{
 		MemoryContextSwitchTo(old);
@@ -488,6 +473,8 @@ collect(IndexScanDesc scan)
 		int			idx;
 		KvamIter   *it;
 		KvamKeyGroup g;
+		int			v;
+		bool		point = false;
 
 		/* hash | enc(pk) */
 		initStringInfo(&prefix);
@@ -513,6 +500,14 @@ collect(IndexScanDesc scan)
 
 			if (key->sk_attno != 2)
 				continue;
+			if (key->sk_strategy == BTEqualStrategyNumber &&
+				encode_bound(&b, prefix.data, prefix.len, info->sktype, sktype, key))
+			{
+				resetStringInfo(&lower);
+				appendBinaryStringInfo(&lower, b.data, b.len);
+				point = true;
+				break;
+			}
 			if ((key->sk_strategy == BTEqualStrategyNumber ||
 				 key->sk_strategy == BTGreaterEqualStrategyNumber ||
 				 key->sk_strategy == BTGreaterStrategyNumber) &&
@@ -535,11 +530,24 @@ collect(IndexScanDesc scan)
 			}
 		}
 
+		if (info->sktype == KVAM_KEY_NONE)
+			point = true;		/* the partition key is the whole key */
+		if (point)
+		{
+			/* the whole key is known: bloom-guarded point lookup */
+			KvamKeyGroupLookup(heap, info, lower.data, lower.len,
+							   scan->xs_snapshot, &g);
+			v = KvamChooseVisible(heap, &g, scan->xs_snapshot);
+			if (v >= 0 && row_matches(scan, heap, g.v[v], g.len[v]))
+				add_result(so, &g.tid[v], g.v[v], g.len[v]);
+			MemoryContextSwitchTo(old);
+			return;
+		}
 		it = KvamIterBegin(heap, info, idx, lower.data, lower.len,
 						   have_upper ? upper.data : NULL, upper.len, upper_incl);
 		while (KvamIterNext(it, &g))
 		{
-			int			v = KvamChooseVisible(&g, scan->xs_snapshot);
+			v = KvamChooseVisible(heap, &g, scan->xs_snapshot);
 
 			if (v >= 0 && row_matches(scan, heap, g.v[v], g.len[v]))
 				add_result(so, &g.tid[v], g.v[v], g.len[v]);
@@ -555,7 +563,7 @@ collect(IndexScanDesc scan)
 
 			while (KvamIterNext(it, &g))
 			{
-				int			v = KvamChooseVisible(&g, scan->xs_snapshot);
+				int			v = KvamChooseVisible(heap, &g, scan->xs_snapshot);
 
 				if (v >= 0 && row_matches(scan, heap, g.v[v], g.len[v]))
 					add_result(so, &g.tid[v], g.v[v], g.len[v]);

@@ -21,9 +21,13 @@
 #include "executor/tuptable.h"
 #include "nodes/execnodes.h"
 
+#include "lsm/keycode.h"
 #include "lsm/read.h"
 
 /* ---------- handler.c ---------- */
+
+/* KvamRelationAm: pg_class.relam of a relation, InvalidOid if none. */
+extern Oid	KvamRelationAm(Oid relid);
 
 /* KvamIsKvamRelation: does 'rel' use the kvam table access method? */
 extern bool KvamIsKvamRelation(Relation rel);
@@ -33,6 +37,11 @@ extern bool KvamIsKvamRelation(Relation rel);
  * wrong_object_type), checking ownership if 'owner'.
  */
 extern Relation KvamOpenTable(Oid relid, LOCKMODE lockmode, bool owner);
+
+/* ---------- utility.c ---------- */
+
+/* KvamUtilityInit installs the DDL guards (ProcessUtility hook). */
+extern void KvamUtilityInit(void);
 
 /* ---------- visibility.c ---------- */
 
@@ -52,11 +61,28 @@ extern KvamXminStatus KvamXminStatusOf(KvamVersion v);
 
 /*
  * KvamChooseVisible returns the index in the newest-first group of the
- * version 'snapshot' sees, or -1 if the key is absent for it (no visible
+ * version 'snapshot' sees (reporting SSI conflicts out against 'rel' when
+ * not NULL), or -1 if the key is absent for it (no visible
  * version, or the visible one is a tombstone).  For SnapshotDirty it sets
  * snapshot->xmin / xmax as HeapTupleSatisfiesDirty does.
  */
-extern int	KvamChooseVisible(KvamKeyGroup *g, Snapshot snapshot);
+extern int	KvamChooseVisible(Relation rel, KvamKeyGroup *g, Snapshot snapshot);
+
+/* KvamVersionDecisive: does 'v' decide the key for an MVCC snapshot? */
+extern bool KvamVersionDecisive(KvamVersion v, Snapshot snapshot);
+
+/*
+ * KvamKeyGroupLookup collects the versions of one full key, newest first,
+ * stopping early at the version that decides it for 'snapshot'.  Takes the
+ * partition lock in shared mode while reading.
+ */
+extern void KvamKeyGroupLookup(Relation rel, KvamRelInfo *info,
+							   const char *key, Size keylen,
+							   Snapshot snapshot, KvamKeyGroup *g);
+
+/* SSI at relation granularity (see visibility.c). */
+extern void KvamPredicateLockRead(Relation rel, Snapshot snapshot);
+extern void KvamPredicateCheckWrite(Relation rel);
 
 /* KvamSameVersion: do two copies denote the same version? */
 static inline bool
@@ -77,10 +103,18 @@ extern KvamRelInfo *KvamRelInfoKeyed(Relation rel);
 
 /*
  * KvamSlotKey encodes the key of the row in 'slot' into 'key' (reset
- * first).  Raises not_null_violation for NULL key columns.
+ * first).  Raises not_null_violation for NULL key columns.  For a table
+ * without its key index yet (rows staged by COPY, as pg_restore loads data
+ * before it creates indexes) it returns a unique synthetic key; building
+ * the key index re-keys those rows.
  */
 extern void KvamSlotKey(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 						StringInfo key);
+
+#define KVAM_SYNTHETIC_KEY_LEN (KVAM_KEY_HASH_BYTES + 1 + 4 + 4 + 8)
+
+/* KvamKeyIsSynthetic: is this a staged row's synthetic key? */
+extern bool KvamKeyIsSynthetic(const char *key, Size keylen);
 
 /*
  * KvamFormVersion builds a put version from 'slot' (toasting large values
@@ -218,6 +252,9 @@ extern bool kvam_scan_sample_next_block(TableScanDesc scan,
 extern bool kvam_scan_sample_next_tuple(TableScanDesc scan,
 										struct SampleScanState *scanstate,
 										TupleTableSlot *slot);
+
+/* KvamRekeyStaged: see modify.c.  Returns the number of rows re-keyed. */
+extern double KvamRekeyStaged(Relation rel, KvamRelInfo *info);
 
 /* ---------- flush.c ---------- */
 

@@ -44,6 +44,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "am/kvam_am.h"
 #include "lsm/keycode.h"
@@ -150,6 +151,7 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 {
 	int			idx = KvamPartitionOfKey(info, v->key);
 
+	KvamPredicateCheckWrite(rel);
 	for (;;)
 	{
 		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
@@ -227,14 +229,42 @@ kvam_tuple_complete_speculative(Relation rel, TupleTableSlot *slot,
 	elog(ERROR, "kvam tables never perform speculative insertion");
 }
 
+/*
+ * kvam_multi_insert is COPY FROM's path.  Into a table that has no key
+ * index yet, COPY stages rows under synthetic keys: that is how pg_restore
+ * loads a table (data first, indexes after); the key index build then
+ * re-keys them.  Plain INSERT still requires the key index.
+ */
 void
 kvam_multi_insert(Relation rel, TupleTableSlot **slots, int ntuples,
 				  CommandId cid, int options, struct BulkInsertStateData *bistate)
 {
+	KvamRelInfo *info = KvamRelGetInfo(rel);
 	int			i;
 
 	for (i = 0; i < ntuples; i++)
-		kvam_tuple_insert(rel, slots[i], cid, options, bistate);
+	{
+		if (info->keyed)
+			kvam_tuple_insert(rel, slots[i], cid, options, bistate);
+		else
+		{
+			StringInfoData key;
+			KvamVersion v;
+			Size		vlen;
+			ItemPointerData tid;
+
+			initStringInfo(&key);
+			KvamSlotKey(rel, info, slots[i], &key);
+			v = KvamFormVersion(rel, slots[i], key.data, key.len, cid, 0,
+								options, &vlen);
+			insert_new_key(rel, info, slots[i], v, vlen, &tid);
+			slots[i]->tts_tableOid = RelationGetRelid(rel);
+			slots[i]->tts_tid = tid;
+			pfree(v);
+			pfree(key.data);
+			pgstat_count_heap_insert(rel, 1);
+		}
+	}
 }
 
 /*
@@ -259,6 +289,7 @@ lock_newest(Relation rel, KvamRelInfo *info, KvamVersion old, ItemPointer otid,
 	int			idx = KvamPartitionOfKey(info, old->key);
 
 	*idxp = idx;
+	KvamPredicateCheckWrite(rel);
 	for (;;)
 	{
 		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
@@ -345,7 +376,33 @@ crosscheck_fails(KvamVersion old, Size len, ItemPointer tid, Snapshot crosscheck
 	g.v = arr;
 	g.len = lens;
 	g.tid = tid;
-	return KvamChooseVisible(&g, crosscheck) < 0;
+	return KvamChooseVisible(NULL, &g, crosscheck) < 0;
+}
+
+/*
+ * lock_newest for update and delete, plus the crosscheck snapshot of RI
+ * checks: a version the crosscheck snapshot cannot see counts as updated.
+ */
+static TM_Result
+lock_for_write(Relation rel, KvamRelInfo *info, KvamVersion old,
+			   ItemPointer otid, bool wait, Snapshot crosscheck,
+			   TM_FailureData *tmfd, KvamPart **pp, WriteCheck *c, int *idxp)
+{
+	TM_Result	res;
+
+	res = lock_newest(rel, info, old, otid, true,
+					  wait ? WAIT_BLOCK : WAIT_NOWAIT_RESULT, tmfd, pp, c, idxp);
+	if (res != TM_Ok)
+		return res;
+	if (crosscheck_fails(c->newest, c->newestlen, &c->newesttid, crosscheck))
+	{
+		KvamPartRelease(*pp);
+		tmfd->ctid = *otid;
+		tmfd->xmax = c->newest->xmin;
+		tmfd->cmax = InvalidCommandId;
+		return TM_Updated;
+	}
+	return TM_Ok;
 }
 
 TM_Result
@@ -353,7 +410,7 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 				  Snapshot snapshot, Snapshot crosscheck, bool wait,
 				  TM_FailureData *tmfd, bool changingPart)
 {
-	KvamRelInfo *info = KvamRelInfoKeyed(rel);
+	KvamRelInfo *info = KvamRelGetInfo(rel);
 	KvamVersion old = fetch_old(rel, tid);
 	KvamPart   *p;
 	WriteCheck	c;
@@ -363,18 +420,9 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 	Size		tlen;
 	ItemPointerData newtid;
 
-	res = lock_newest(rel, info, old, tid, true,
-					  wait ? WAIT_BLOCK : WAIT_NOWAIT_RESULT, tmfd, &p, &c, &idx);
+	res = lock_for_write(rel, info, old, tid, wait, crosscheck, tmfd, &p, &c, &idx);
 	if (res != TM_Ok)
 		return res;
-	if (crosscheck_fails(c.newest, c.newestlen, &c.newesttid, crosscheck))
-	{
-		KvamPartRelease(p);
-		tmfd->ctid = *tid;
-		tmfd->xmax = c.newest->xmin;
-		tmfd->cmax = InvalidCommandId;
-		return TM_Updated;
-	}
 	tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 						   KVAM_V_TOMBSTONE, 0, &tlen);
 	KvamL0Append(rel, info, idx, p, tomb, tlen, &newtid);
@@ -390,7 +438,7 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 				  bool wait, TM_FailureData *tmfd, LockTupleMode *lockmode,
 				  bool *update_indexes)
 {
-	KvamRelInfo *info = KvamRelInfoKeyed(rel);
+	KvamRelInfo *info = KvamRelGetInfo(rel);
 	KvamVersion old = fetch_old(rel, otid);
 	KvamPart   *p;
 	WriteCheck	c;
@@ -411,18 +459,9 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 	v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, 0, &vlen);
 	samekey = KvamKeyCompare(key.data, key.len, old->key, old->keylen) == 0;
 
-	res = lock_newest(rel, info, old, otid, true,
-					  wait ? WAIT_BLOCK : WAIT_NOWAIT_RESULT, tmfd, &p, &c, &idx);
+	res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd, &p, &c, &idx);
 	if (res != TM_Ok)
 		return res;
-	if (crosscheck_fails(c.newest, c.newestlen, &c.newesttid, crosscheck))
-	{
-		KvamPartRelease(p);
-		tmfd->ctid = *otid;
-		tmfd->xmax = c.newest->xmin;
-		tmfd->cmax = InvalidCommandId;
-		return TM_Updated;
-	}
 
 	if (samekey)
 	{
@@ -455,7 +494,7 @@ kvam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 				TupleTableSlot *slot, CommandId cid, LockTupleMode mode,
 				LockWaitPolicy wait_policy, uint8 flags, TM_FailureData *tmfd)
 {
-	KvamRelInfo *info = KvamRelInfoKeyed(rel);
+	KvamRelInfo *info = KvamRelGetInfo(rel);
 	bool		exclusive = (mode == LockTupleExclusive ||
 							 mode == LockTupleNoKeyExclusive);
 	WaitMode	waitmode;
@@ -511,4 +550,80 @@ kvam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 		KvamStoreVersion(rel, slot, c.newest, c.newestlen, &c.newesttid);
 		return TM_Ok;
 	}
+}
+
+/*
+ * KvamRekeyStaged gives the rows COPY staged under synthetic keys (see
+ * kvam_multi_insert) their real keys, now that 'info' has a key schema:
+ * each live staged row is inserted under its key (a duplicate raises
+ * unique_violation, as a btree build would) and its synthetic key gets a
+ * tombstone, all in the current transaction.  The caller (the key index
+ * build) holds a lock that keeps other writers out.  Returns the number of
+ * rows re-keyed.
+ */
+double
+KvamRekeyStaged(Relation rel, KvamRelInfo *info)
+{
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel),
+													&TTSOpsHeapTuple);
+	CommandId	cid = GetCurrentCommandId(true);
+	double		nrows = 0;
+	int			i;
+
+	for (i = 0; i < info->npartitions; i++)
+	{
+		KvamIter   *it = KvamIterBegin(rel, info, i, NULL, 0, NULL, 0, false);
+		KvamKeyGroup g;
+
+		while (KvamIterNext(it, &g))
+		{
+			KvamVersion staged;
+			StringInfoData key;
+			KvamVersion v,
+						tomb;
+			Size		vlen,
+						tlen;
+			ItemPointerData tid;
+			int			j,
+						vis,
+						idx;
+			KvamPart   *p;
+
+			CHECK_FOR_INTERRUPTS();
+			if (!KvamKeyIsSynthetic(g.v[0]->key, g.v[0]->keylen))
+				continue;		/* a real key, maybe one re-keyed just now */
+			for (j = 0; j < g.n; j++)
+				if (KvamXminStatusOf(g.v[j]) == KVAM_XS_IN_PROGRESS)
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_IN_USE),
+							 errmsg("cannot build the key of kvam table \"%s\" while transaction %u writes to it",
+									RelationGetRelationName(rel), g.v[j]->xmin)));
+			vis = KvamChooseVisible(NULL, &g, SnapshotSelf);
+			if (vis < 0)
+				continue;
+			staged = g.v[vis];
+
+			KvamStoreVersion(rel, slot, staged, g.len[vis], &g.tid[vis]);
+			initStringInfo(&key);
+			KvamSlotKey(rel, info, slot, &key);
+			v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, 0, &vlen);
+			insert_new_key(rel, info, slot, v, vlen, &tid);
+
+			tomb = KvamFormVersion(rel, NULL, staged->key, staged->keylen, cid,
+								   KVAM_V_TOMBSTONE, 0, &tlen);
+			idx = KvamPartitionOfKey(info, staged->key);
+			p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+			KvamL0Append(rel, info, idx, p, tomb, tlen, &tid);
+			KvamMaybeFlush(rel, info, idx, p);
+			KvamPartRelease(p);
+
+			pfree(v);
+			pfree(tomb);
+			pfree(key.data);
+			nrows++;
+		}
+		KvamIterEnd(it);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	return nrows;
 }

@@ -165,7 +165,7 @@ kvam_relation_vacuum(Relation rel, struct VacuumParams *params,
 
 			while (KvamIterNext(it, &g))
 			{
-				int			v = KvamChooseVisible(&g, SnapshotSelf);
+				int			v = KvamChooseVisible(NULL, &g, SnapshotSelf);
 
 				vacuum_delay_point();
 				if (v >= 0)

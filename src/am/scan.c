@@ -72,6 +72,7 @@ kvam_scan_begin(Relation rel, Snapshot snapshot, int nkeys,
 	scan->partidx = -1;
 	scan->scancxt = AllocSetContextCreate(CurrentMemoryContext, "kvam scan",
 										  ALLOCSET_DEFAULT_SIZES);
+	KvamPredicateLockRead(rel, snapshot);
 	if ((flags & SO_TEMP_SNAPSHOT) == 0 && snapshot && IsMVCCSnapshot(snapshot))
 		;						/* caller owns the snapshot */
 	return (TableScanDesc) scan;
@@ -135,8 +136,6 @@ kvam_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 	Relation	rel = sscan->rs_rd;
 
 	ExecClearTuple(slot);
-	if (!scan->info->keyed)
-		return false;
 
 	for (;;)
 	{
@@ -160,7 +159,7 @@ kvam_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 			scan_close_iter(scan);
 			continue;
 		}
-		i = KvamChooseVisible(&g, sscan->rs_snapshot);
+		i = KvamChooseVisible(rel, &g, sscan->rs_snapshot);
 		if (i < 0)
 			continue;
 		KvamStoreVersion(rel, slot, g.v[i], g.len[i], &g.tid[i]);
@@ -200,6 +199,7 @@ kvam_parallelscan_reinitialize(Relation rel, ParallelTableScanDesc pscan)
 typedef struct CollectArg
 {
 	KvamKeyGroup g;
+	Snapshot	snapshot;		/* stop at the decisive version, or NULL */
 } CollectArg;
 
 static bool
@@ -224,7 +224,23 @@ collect_visitor(KvamVersion v, Size len, ItemPointer tid, void *arg)
 	g->len[g->n] = len;
 	g->tid[g->n] = *tid;
 	g->n++;
-	return false;
+	return c->snapshot != NULL && KvamVersionDecisive(copy, c->snapshot);
+}
+
+void
+KvamKeyGroupLookup(Relation rel, KvamRelInfo *info, const char *key,
+				   Size keylen, Snapshot snapshot, KvamKeyGroup *g)
+{
+	CollectArg	c;
+	int			idx = KvamPartitionOfKey(info, key);
+	KvamPart   *p;
+
+	memset(&c, 0, sizeof(c));
+	c.snapshot = snapshot;
+	p = KvamPartAcquire(rel, info, idx, LW_SHARED);
+	KvamLookupKey(rel, info, idx, p, key, keylen, collect_visitor, &c);
+	KvamPartRelease(p);
+	*g = c.g;
 }
 
 /* Fetch hint from the key index scan (see file header). */
@@ -282,8 +298,6 @@ KvamFetchVisibleAt(Relation rel, ItemPointer tid, Snapshot snapshot, Size *len)
 	KvamRelInfo *info = KvamRelGetInfo(rel);
 	KvamVersion v;
 	CollectArg	c;
-	KvamPart   *p;
-	int			idx;
 	int			i;
 
 	v = take_hint(rel, tid, snapshot, len);
@@ -295,14 +309,10 @@ KvamFetchVisibleAt(Relation rel, ItemPointer tid, Snapshot snapshot, Size *len)
 		return NULL;
 	if (snapshot->snapshot_type == SNAPSHOT_ANY)
 		return v;
+	KvamPredicateLockRead(rel, snapshot);
 
-	memset(&c, 0, sizeof(c));
-	idx = KvamPartitionOfKey(info, v->key);
-	p = KvamPartAcquire(rel, info, idx, LW_SHARED);
-	KvamLookupKey(rel, info, idx, p, v->key, v->keylen, collect_visitor, &c);
-	KvamPartRelease(p);
-
-	i = KvamChooseVisible(&c.g, snapshot);
+	KvamKeyGroupLookup(rel, info, v->key, v->keylen, snapshot, &c.g);
+	i = KvamChooseVisible(rel, &c.g, snapshot);
 	if (i < 0 || !KvamSameVersion(c.g.v[i], v))
 	{
 		pfree(v);
@@ -403,7 +413,7 @@ kvam_tuple_get_latest_tid(TableScanDesc sscan, ItemPointer tid)
 	p = KvamPartAcquire(rel, info, idx, LW_SHARED);
 	KvamLookupKey(rel, info, idx, p, v->key, v->keylen, collect_visitor, &c);
 	KvamPartRelease(p);
-	i = KvamChooseVisible(&c.g, sscan->rs_snapshot);
+	i = KvamChooseVisible(rel, &c.g, sscan->rs_snapshot);
 	if (i >= 0)
 		*tid = c.g.tid[i];
 }

@@ -57,6 +57,46 @@ check_not_null(Relation rel, TupleTableSlot *slot, AttrNumber attnum)
 				 errtablecol(rel, attnum)));
 }
 
+/*
+ * Synthetic keys of rows loaded before the key index exists (see
+ * KvamSlotKey): partition hash 0, then 0xFF (a byte no S or N encoding
+ * starts with), then the writer's xid, command id and a per-backend
+ * counter, so that every staged row has a key of its own.
+ */
+static void
+synthetic_key(StringInfo key)
+{
+	static uint64 counter = 0;
+	TransactionId xid = GetCurrentTransactionId();
+	CommandId	cid = GetCurrentCommandId(true);
+	int			i;
+
+	resetStringInfo(key);
+	for (i = 0; i < KVAM_KEY_HASH_BYTES; i++)
+		appendStringInfoChar(key, '\0');
+	appendStringInfoChar(key, (char) 0xFF);
+	appendBinaryStringInfo(key, (char *) &xid, sizeof(xid));
+	appendBinaryStringInfo(key, (char *) &cid, sizeof(cid));
+	counter++;
+	appendBinaryStringInfo(key, (char *) &counter, sizeof(counter));
+}
+
+/*
+ * KvamKeyIsSynthetic: was this key made by synthetic_key()?
+ */
+bool
+KvamKeyIsSynthetic(const char *key, Size keylen)
+{
+	int			i;
+
+	if (keylen != KVAM_SYNTHETIC_KEY_LEN || (unsigned char) key[KVAM_KEY_HASH_BYTES] != 0xFF)
+		return false;
+	for (i = 0; i < KVAM_KEY_HASH_BYTES; i++)
+		if (key[i] != 0)
+			return false;
+	return true;
+}
+
 void
 KvamSlotKey(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 			StringInfo key)
@@ -64,6 +104,12 @@ KvamSlotKey(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 	Datum		pk,
 				sk = (Datum) 0;
 	bool		isnull;
+
+	if (!info->keyed)
+	{
+		synthetic_key(key);
+		return;
+	}
 
 	check_not_null(rel, slot, info->pkattnum);
 	pk = slot_getattr(slot, info->pkattnum, &isnull);
@@ -100,9 +146,6 @@ KvamFormVersion(Relation rel, TupleTableSlot *slot, const char *key,
 		{
 			HeapTuple	toasted;
 
-			/* heap_toast_insert_or_update reads the xmin/cid it stamps */
-			HeapTupleHeaderSetXmin(tuple->t_data, xid);
-			HeapTupleHeaderSetCmin(tuple->t_data, cid);
 			toasted = heap_toast_insert_or_update(rel, tuple, NULL, options);
 			if (shouldFree)
 				heap_freetuple(tuple);

@@ -23,6 +23,7 @@
 
 #include "access/transam.h"
 #include "access/xact.h"
+#include "storage/predicate.h"
 #include "storage/procarray.h"
 #include "utils/snapmgr.h"
 
@@ -44,8 +45,12 @@ KvamXminStatusOf(KvamVersion v)
 	return KVAM_XS_ABORTED;
 }
 
+/*
+ * With 'rel' set, a version hidden from the snapshot because its writer is
+ * concurrent is an rw-conflict out for SSI (SERIALIZABLE), as for heap.
+ */
 static bool
-xmin_visible_mvcc(KvamVersion v, Snapshot snapshot)
+xmin_visible_mvcc(Relation rel, KvamVersion v, Snapshot snapshot)
 {
 	if (v->flags & KVAM_V_FROZEN)
 		return true;
@@ -54,8 +59,24 @@ xmin_visible_mvcc(KvamVersion v, Snapshot snapshot)
 	if (TransactionIdIsCurrentTransactionId(v->xmin))
 		return v->cid < snapshot->curcid;
 	if (XidInMVCCSnapshot(v->xmin, snapshot))
+	{
+		if (rel != NULL)
+			CheckForSerializableConflictOut(rel, v->xmin, snapshot);
 		return false;
+	}
 	return TransactionIdDidCommit(v->xmin);
+}
+
+/*
+ * KvamVersionDecisive: would KvamChooseVisible stop at 'v' (so older
+ * versions need not be read)?  Only answers true for MVCC snapshots.
+ */
+bool
+KvamVersionDecisive(KvamVersion v, Snapshot snapshot)
+{
+	if (snapshot->snapshot_type != SNAPSHOT_MVCC || (v->flags & KVAM_V_LOCK))
+		return false;
+	return xmin_visible_mvcc(NULL, v, snapshot);
 }
 
 static int
@@ -65,7 +86,7 @@ result_of(KvamKeyGroup *g, int i)
 }
 
 int
-KvamChooseVisible(KvamKeyGroup *g, Snapshot snapshot)
+KvamChooseVisible(Relation rel, KvamKeyGroup *g, Snapshot snapshot)
 {
 	int			i;
 
@@ -76,7 +97,7 @@ KvamChooseVisible(KvamKeyGroup *g, Snapshot snapshot)
 			{
 				if (g->v[i]->flags & KVAM_V_LOCK)
 					continue;
-				if (xmin_visible_mvcc(g->v[i], snapshot))
+				if (xmin_visible_mvcc(rel, g->v[i], snapshot))
 					return result_of(g, i);
 			}
 			return -1;
@@ -147,4 +168,25 @@ KvamChooseVisible(KvamKeyGroup *g, Snapshot snapshot)
 	elog(ERROR, "kvam tables do not support snapshot type %d",
 		 (int) snapshot->snapshot_type);
 	return -1;					/* keep compiler quiet */
+}
+
+/*
+ * KvamPredicateLockRead takes the SSI read lock for a scan or lookup of
+ * 'rel' under 'snapshot' (no-op unless the transaction is SERIALIZABLE).
+ */
+void
+KvamPredicateLockRead(Relation rel, Snapshot snapshot)
+{
+	if (snapshot != NULL && IsMVCCSnapshot(snapshot))
+		PredicateLockRelation(rel, snapshot);
+}
+
+/*
+ * KvamPredicateCheckWrite reports rw-conflicts with SERIALIZABLE readers of
+ * 'rel' before a write (no-op unless SSI is active).
+ */
+void
+KvamPredicateCheckWrite(Relation rel)
+{
+	CheckForSerializableConflictIn(rel, NULL, InvalidBlockNumber);
 }

@@ -93,7 +93,9 @@ uint32
 KvamBloomPagesFor(uint64 nkeys)
 {
 	uint64		bits = nkeys * KVAM_BLOOM_BITS_PER_KEY;
-	uint64		pages = (bits + KVAM_BLOOM_BITS_PER_PAGE - 1) / KVAM_BLOOM_BITS_PER_PAGE;
+	uint64		pages;
+
+	pages = (bits + KVAM_BLOOM_BITS_PER_PAGE - 1) / KVAM_BLOOM_BITS_PER_PAGE;
 
 	if (pages < 1)
 		pages = 1;

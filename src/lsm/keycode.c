@@ -393,17 +393,20 @@ encode_numeric(StringInfo out, Numeric num)
 	if (exponent > KVAM_N_EXP_MAX || exponent < KVAM_N_EXP_MIN)
 	{
 		uint32		e = ((uint32) exponent) ^ ((uint32) 0x80000000);
+		unsigned char cls;
 
 		if (exponent > KVAM_N_EXP_MAX)
-			appendStringInfoCharMacro(out, (char) (neg ? KVAM_N_NEG_BIG : KVAM_N_POS_BIG));
+			cls = neg ? KVAM_N_NEG_BIG : KVAM_N_POS_BIG;
 		else
-			appendStringInfoCharMacro(out, (char) (neg ? KVAM_N_NEG_SMALL : KVAM_N_POS_SMALL));
+			cls = neg ? KVAM_N_NEG_SMALL : KVAM_N_POS_SMALL;
+		appendStringInfoCharMacro(out, (char) cls);
 		for (i = 3; i >= 0; i--)
 			appendStringInfoCharMacro(out, (char) (((e >> (8 * i)) & 0xFF) ^ flip));
 	}
 	else
 	{
-		appendStringInfoCharMacro(out, (char) (neg ? KVAM_N_NEG_MID : KVAM_N_POS_MID));
+		appendStringInfoCharMacro(out,
+								  (char) (neg ? KVAM_N_NEG_MID : KVAM_N_POS_MID));
 		appendStringInfoCharMacro(out, (char) ((exponent - KVAM_N_EXP_MIN) ^ flip));
 	}
 
@@ -603,7 +606,7 @@ render_numeric(StringInfo out, const unsigned char *p, Size len, Size *used)
 	if (digits.len == 0)
 		ok = false;
 
-	if (neg)
+	if (neg && digits.len > 0)
 		appendStringInfoChar(out, '-');
 	if (digits.len > 0 && exponent > 0 && exponent <= 40)
 	{
@@ -643,7 +646,9 @@ render_numeric(StringInfo out, const unsigned char *p, Size len, Size *used)
 
 	if (!ok)
 	{
-		appendStringInfoString(out, i >= len ? " <truncated>" : " <invalid>");
+		if (digits.len > 0)
+			appendStringInfoChar(out, ' ');
+		appendStringInfoString(out, i >= len ? "<truncated>" : "<invalid>");
 		return false;
 	}
 	*used = i;

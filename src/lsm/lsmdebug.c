@@ -282,7 +282,8 @@ kvam__bloom_selftest(PG_FUNCTION_ARGS)
 	if (nkeys < 0 || nkeys > 100000000 || nprobes < 1 || nprobes > 100000000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("nkeys must be between 0 and 100000000 and nprobes between 1 and 100000000")));
+				 errmsg("nkeys must be between 0 and %d and nprobes between 1 and %d",
+						100000000, 100000000)));
 
 	npages = KvamBloomPagesFor(nkeys);
 	pages = palloc(npages * sizeof(char *));

@@ -106,6 +106,7 @@ struct KvamRunBuilder
 static Page new_page(KvamRunBuilder *b, uint16 page_type, uint16 flags);
 static void start_data_page(KvamRunBuilder *b, KvamVersion v);
 static KvamVersion first_version(Page page);
+static KvamVersion last_version(Page page);
 static void add_index_entry(Page page, const RunIndexItem *item,
 							const char *key);
 static Page *build_index(KvamRunBuilder *b, BlockNumber index_start,
@@ -119,7 +120,9 @@ static void fixup_page(Page page, BlockNumber head);
  * KvamRunBuildBegin starts a run of 'partition' of 'rel'.  'expected' is an
  * estimate of the distinct keys to come, used only to size buffers (the
  * bloom filter is sized by the real count).  Creates the builder's memory
- * context under CurrentMemoryContext; no locks, no I/O.
+ * context under CurrentMemoryContext, which must outlive the builder (do
+ * not start a build in a per-tuple context that is reset before Finish).
+ * No locks, no I/O.
  */
 KvamRunBuilder *
 KvamRunBuildBegin(Relation rel, uint32 partition, uint64 expected,
@@ -286,15 +289,8 @@ KvamRunBuildFinish(KvamRunBuilder *b, KvamRunRef *ref)
 		KvamBloomAdd(bloom_pages[KvamBloomPageOf(b->fps[k], nbloom)],
 					 b->fps[k]);
 
-	{
-		Page		lastpage = b->data[b->ndata - 1].image;
-		KvamVersion lastv;
-
-		lastv = (KvamVersion) PageGetItem(lastpage,
-										  PageGetItemId(lastpage,
-														PageGetMaxOffsetNumber(lastpage)));
-		head_page = build_head(b, &hdr, first_version(b->data[0].image), lastv);
-	}
+	head_page = build_head(b, &hdr, first_version(b->data[0].image),
+						   last_version(b->data[b->ndata - 1].image));
 
 	nblocks = 1 + b->ndata + nindex + nbloom;
 
@@ -422,7 +418,17 @@ start_data_page(KvamRunBuilder *b, KvamVersion v)
 static KvamVersion
 first_version(Page page)
 {
-	return (KvamVersion) PageGetItem(page, PageGetItemId(page, FirstOffsetNumber));
+	return (KvamVersion) PageGetItem(page,
+									 PageGetItemId(page, FirstOffsetNumber));
+}
+
+/* last_version returns the last item of a non-empty data page image. */
+static KvamVersion
+last_version(Page page)
+{
+	return (KvamVersion) PageGetItem(page,
+									 PageGetItemId(page,
+												   PageGetMaxOffsetNumber(page)));
 }
 
 /* add_index_entry adds 'item' with separator bytes 'key' to index 'page'. */
@@ -529,10 +535,9 @@ build_index(KvamRunBuilder *b, BlockNumber index_start,
 		up = palloc((npages - level_first) * sizeof(RunIndexItem));
 		for (uint32 p = level_first; p < npages; p++)
 		{
-			KvamRunIndexEntry e;
+			ItemId		iid = PageGetItemId(pages[p], FirstOffsetNumber);
+			KvamRunIndexEntry e = (KvamRunIndexEntry) PageGetItem(pages[p], iid);
 
-			e = (KvamRunIndexEntry) PageGetItem(pages[p],
-												PageGetItemId(pages[p], FirstOffsetNumber));
 			up[nup].child = index_start + p;
 			up[nup].keyblock = e->keyblock;
 			up[nup].seplen = e->seplen;

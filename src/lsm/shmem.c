@@ -28,6 +28,7 @@
 #include "utils/hsearch.h"
 
 #include "kvam.h"
+#include "lsm/memtable.h"
 #include "lsm/shmem.h"
 
 KvamShared *KvamShmem = NULL;
@@ -149,20 +150,11 @@ KvamShmemInit(void)
 	shmem_startup_hook = kvam_shmem_startup;
 }
 
-/* Free a slot's memtable chunks; caller holds the slot lock exclusively. */
+/* Forget a slot's memtable; caller holds the slot lock exclusively. */
 static void
 drop_memtable(KvamPart *p)
 {
-	if (p->first_chunk != 0)
-		KvamPoolFreeChunks(p->first_chunk);
-	p->first_chunk = 0;
-	p->cur_chunk = 0;
-	p->cur_used = 0;
-	p->nchunks = 0;
-	p->head = 0;
-	p->height = 0;
-	p->nentries = 0;
-	p->l0_bytes = 0;
+	KvamMemtableClear(p);
 	p->built = false;
 	p->trusted = false;
 	p->idx_blk = InvalidBlockNumber;
