@@ -85,6 +85,13 @@ index_page(KvamPart *p, Page page, BlockNumber blk, OffsetNumber after)
 static void
 catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 {
+	/*
+	 * Whether redo may still append behind our back must be decided before
+	 * reading the pages: if recovery ends while we walk them (promotion),
+	 * what was replayed after our walk is missing, so the result must not
+	 * be trusted.
+	 */
+	bool		in_recovery = RecoveryInProgress();
 	KvamManifest mf = KvamManifestRead(rel, info, idx);
 	BlockNumber blk;
 	OffsetNumber after;
@@ -137,7 +144,7 @@ catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	}
 	pfree(mf);
 	p->built = true;
-	p->trusted = !RecoveryInProgress();
+	p->trusted = !in_recovery;
 }
 
 /*
