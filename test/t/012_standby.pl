@@ -154,8 +154,71 @@ for my $batch (0 .. 3)
 }
 my $runs = $primary->safe_psql($db, q{SELECT sum(runs) FROM kvam.partitions('k_a')});
 ok($runs > 8, "k_a has many runs after automatic flushes ($runs)");
+
+# 5b. Readers on the standby while redo replays writes and flushes: a table
+# whose rows are only updated must always show the same count and sum, in
+# scans and in key lookups.
+$primary->safe_psql($db, q{
+	CREATE TABLE k_c (pk text COLLATE "C" NOT NULL, sk text COLLATE "C" NOT NULL, item jsonb NOT NULL) USING kvam;
+	CREATE UNIQUE INDEX k_c_key ON k_c USING kvam_key (pk, sk);
+	INSERT INTO k_c SELECT 'c' || (i % 10), lpad(i::text, 5, '0'), jsonb_build_object('v', 0)
+		FROM generate_series(1, 2000) i;});
+$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
+{
+	my $reader = $standby->background_psql($db, on_error_stop => 0);
+	$reader->query_until(qr/reading/, q{\echo reading
+DO $$
+DECLARE
+	c bigint;
+	s numeric;
+	n int := 0;
+BEGIN
+	LOOP
+		EXIT WHEN (SELECT count(*) FROM k_c WHERE pk = 'c0' AND sk = '00010') = 0;
+		SELECT count(*), sum((item->>'v')::int) INTO c, s FROM k_c;
+		IF c <> 2000 OR s % 2000 <> 0 THEN
+			RAISE EXCEPTION 'scan saw % rows, sum %', c, s;
+		END IF;
+		SELECT count(*) INTO c FROM k_c WHERE pk = 'c3' AND sk = lpad((n * 10 % 2000 + 3)::text, 5, '0');
+		IF c <> 1 THEN
+			RAISE EXCEPTION 'lookup % saw % rows', n, c;
+		END IF;
+		n := n + 1;
+		PERFORM pg_sleep(0.005);
+	END LOOP;
+	RAISE NOTICE 'reader done after % rounds', n;
+END $$;
+});
+	for my $r (1 .. 12)
+	{
+		$primary->safe_psql($db, "UPDATE k_c SET item = jsonb_build_object('v', $r)");
+	}
+	$primary->safe_psql($db, "DELETE FROM k_c WHERE pk = 'c0' AND sk = '00010'");
+	$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
+	$reader->query('SELECT 1');
+	my $stderr = $reader->{stderr};
+	$reader->quit;
+	like($stderr, qr/reader done after \d+ rounds/,
+		'standby readers saw consistent data during the replay of updates and flushes');
+	unlike($stderr, qr/ERROR/, 'no error in the standby reader');
+	note("standby reader: $stderr");
+	my $runs = $primary->safe_psql($db, q{SELECT sum(flushes) FROM kvam.partitions('k_c')});
+	ok($runs >= 4, "k_c was flushed during the reads ($runs flushes)");
+}
+
 $primary->safe_psql($db, "ALTER SYSTEM RESET kvam.memtable_size");
 $primary->reload;
+
+# 5c. The standby crashes and restarts from its last restartpoint.
+$standby->safe_psql($db, 'CHECKPOINT');
+$primary->safe_psql($db, sql_all(sub { q{UPDATE {T} SET item = item || '{"r": 1}' WHERE (item->>'i')::int % 5 = 1} }));
+$primary->safe_psql($db, "SELECT kvam.flush('k_a')");
+$primary->safe_psql($db, sql_all(sub { insert_rows($_[0], 13001, 13500, 'standby_crash') }));
+$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
+$standby->stop('immediate');
+$primary->safe_psql($db, sql_all(sub { q{DELETE FROM {T} WHERE (item->>'i')::int % 17 = 3} }));
+$standby->start;
+check_same('standby crash and restart');
 
 # 6. TRUNCATE: of a table with runs and L0, then refilled; and of a table
 # created in the same transaction (non-transactional truncation).
