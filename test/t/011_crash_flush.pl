@@ -129,12 +129,12 @@ $node->safe_psql($db,
 }
 
 #
-# 3. Repeated crashes while a procedure loads in committed batches and
+# 3. Repeated crashes while two sessions load in committed batches and
 # small memtables make inserts flush automatically.  Every committed batch
 # is in both tables of a pair, the batch in flight in neither.
 #
 $node->safe_psql($db, q{
-CREATE PROCEDURE load(lo int, hi int, batch int) LANGUAGE plpgsql AS $$
+CREATE PROCEDURE load(lo int, hi int, batch int, rewrite bool) LANGUAGE plpgsql AS $$
 DECLARE
 	s int;
 	j int;
@@ -151,6 +151,7 @@ BEGIN
 		INSERT INTO h_b SELECT 'h' || i, jsonb_build_object('i', i, 'tag', 'load')
 			FROM generate_series(s, s + batch - 1) i;
 		-- rewrite some older rows too (updates and deletes)
+		CONTINUE WHEN NOT rewrite;
 		UPDATE k_a SET item = item || jsonb_build_object('u', s)
 			WHERE pk = 'p' || (s % 97) AND sk >= 's' || lpad((s - 20000)::text, 7, '0');
 		UPDATE h_a SET item = item || jsonb_build_object('u', s)
@@ -170,9 +171,14 @@ for my $cycle (1 .. scalar @sizes)
 	set_memtable_size($sizes[ $cycle - 1 ]);
 	my $flushes0 = (split /\|/, partitions('k_a'))[5];
 	my $bg = $node->background_psql($db, on_error_stop => 0);
+	my $bg2 = $node->background_psql($db, on_error_stop => 0);
 	my $to = $from + 400000;
 
-	$bg->query_until(qr/loading/, "\\echo loading\nCALL load($from, $to, 500);\n");
+	# two loaders: one also rewrites older rows, the other only inserts
+	$bg->query_until(qr/loading/,
+		"\\echo loading\nCALL load($from, $from + 199999, 500, true);\n");
+	$bg2->query_until(qr/loading/,
+		"\\echo loading\nCALL load($from + 200000, $to, 500, false);\n");
 	# Let it run until a few automatic flushes happened, varying per cycle.
 	my $want = $flushes0 + 4 * $cycle + 2;
 	my $deadline = time() + 40;
@@ -186,6 +192,7 @@ for my $cycle (1 .. scalar @sizes)
 	usleep(7_000 * $cycle);
 	$node->stop('immediate');
 	eval { $bg->quit; };
+	eval { $bg2->quit; };
 	$node->start;
 
 	my $rows = compare_pairs($node, $db, "crash cycle $cycle ($sizes[$cycle - 1])", @pairs);
