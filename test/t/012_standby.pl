@@ -33,9 +33,12 @@ $primary->start;
 $primary->safe_psql($db, 'CREATE EXTENSION kvam');
 create_pair($primary, $db, $_, $kind{$_}) for @pairs;
 
+# a slot keeps the WAL the standby needs after its own crash (5c)
+$primary->safe_psql($db, "SELECT pg_create_physical_replication_slot('standby')");
 $primary->backup('b1');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
 $standby->init_from_backup($primary, 'b1', has_streaming => 1);
+$standby->append_conf('postgresql.conf', "primary_slot_name = 'standby'\n");
 $standby->start;
 
 sub sql_all
