@@ -65,13 +65,13 @@ sub answers
 	}
 	# point lookups through the key index, hits and misses
 	push @q, q{SELECT 'a lookups', count(x.*), md5(string_agg(x::text, ',' ORDER BY i)) FROM
-		generate_series(1, 14000, 7) i LEFT JOIN LATERAL
+		generate_series(1, 14000, 11) i LEFT JOIN LATERAL
 		(SELECT * FROM k_a WHERE pk = 'p' || (i % 97) AND sk = 's' || lpad(i::text, 7, '0')) x ON true},
 	  q{SELECT 'b lookups', count(x.*), md5(string_agg(x::text, ',' ORDER BY i)) FROM
-		generate_series(1, 14000, 7) i LEFT JOIN LATERAL
+		generate_series(1, 14000, 11) i LEFT JOIN LATERAL
 		(SELECT * FROM k_b WHERE pk = 'h' || i) x ON true},
 	  q{SELECT 'n lookups', count(x.*), md5(string_agg(x::text, ',' ORDER BY i)) FROM
-		generate_series(1, 14000, 7) i LEFT JOIN LATERAL
+		generate_series(1, 14000, 11) i LEFT JOIN LATERAL
 		(SELECT * FROM k_n WHERE pk = ((i % 53) - 26)::numeric / 7 AND sk = i * 1.5 - 100) x ON true},
 	  q{SELECT 'y range', count(*), md5(string_agg(x::text, ',' ORDER BY sk)) FROM
 		(SELECT * FROM k_y WHERE pk = '\x00'::bytea || int4send(5)) x};
