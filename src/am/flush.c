@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "access/relation.h"
+#include "access/xlog.h"
 #include "access/xloginsert.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
@@ -165,6 +166,14 @@ kvam_flush(PG_FUNCTION_ARGS)
 		total += KvamFlushPartition(rel, info, i, p);
 		KvamPartRelease(p);
 	}
+
+	/*
+	 * Make the flush durable before returning, so that an operator (or a
+	 * test) that saw it return finds it done after a crash.  Not needed for
+	 * correctness: an undone flush leaves the versions in L0.
+	 */
+	if (RelationNeedsWAL(rel))
+		XLogFlush(GetXLogInsertRecPtr());
 	relation_close(rel, NoLock);
 	PG_RETURN_INT64((int64) total);
 }
