@@ -159,11 +159,15 @@ set title "throughput (ops/s, higher is better)"
 plot '%(dat)s' using 2:xtic(1) title 'kvam' lc rgb '#1f77b4', '' using 3 title 'heap' lc rgb '#ff7f0e'
 set title "throughput ratio kvam / heap (dashed: 1.0)"
 set key off
-plot '%(dat)s' using ($2/$3):xtic(1) lc rgb '#2ca02c', 1 with lines dt 2 lc rgb 'black'
+set yrange [0:1.2<*]
+plot '%(dat)s' using ($2/$3):xtic(1) lc rgb '#2ca02c', 1 with lines dt 2 lw 2 lc rgb 'black'
+set yrange [0:*]
 set key top right
 set title "p99 latency (ms, lower is better)"
 plot '%(dat)s' using 4:xtic(1) title 'kvam' lc rgb '#1f77b4', '' using 5 title 'heap' lc rgb '#ff7f0e'
 set title "WAL bytes per write (lower is better; kvam incl. flushes)"
+set key top right
+set offsets 0, 0, graph 0.3, 0
 plot '%(dat)s' every ::%(wfirst)d using 6:xtic(1) title 'kvam' lc rgb '#1f77b4', '' every ::%(wfirst)d using 7 title 'heap' lc rgb '#ff7f0e'
 unset multiplot
 """ % {"out": os.path.join(DOCS, png), "items": items_label(n), "dat": dat,
