@@ -36,7 +36,7 @@ kvam--0.1.sql: $(sort $(wildcard sql/install/*.sql))
 
 # Test and demo targets: see scripts/test.sh and scripts/run.sh for the
 # environment knobs (KVAM_TESTS, KVAM_REGRESS, KVAM_EXTRA_CONF, ...).
-.PHONY: run test test-regress test-isolation test-tap test-walcheck
+.PHONY: run test test-regress test-isolation test-tap test-walcheck bench
 run:
 	./scripts/run.sh
 
@@ -55,3 +55,8 @@ test-tap:
 # The whole suite with wal_consistency_checking = 'kvam'.
 test-walcheck:
 	KVAM_EXTRA_CONF=test/walcheck.conf ./scripts/test.sh
+
+# kvam vs heap benchmark; writes bench/results/ and docs/benchmarks.md.
+# Arguments: make bench BENCH_ARGS="--items 1000000,10000000 --reps 3"
+bench:
+	./bench/run.sh $(BENCH_ARGS)

@@ -1,0 +1,406 @@
+#!/usr/bin/env bash
+#
+# bench/run.sh -- kvam vs heap benchmark (= "make bench").
+#
+# One command: builds kvam, installs it into a private relocated copy of
+# PostgreSQL 15 (like scripts/test.sh, but under the scratch directory),
+# creates a throwaway cluster on a spare port (loopback + Unix socket in the
+# scratch directory; run by the "postgres" OS user when called as root),
+# and for every item count:
+#
+#   1. creates the kvam table k and the heap table h (bench/sql/),
+#      bulk-loads both with COPY from the same file (--load-reps times,
+#      alternating which goes first);
+#   2. runs the pgbench workloads point, range, overwrite, insert
+#      (bench/workloads/*.sql, -M prepared, -c C -j C for C in --clients,
+#      -T --duration), kvam and heap alternating, --reps repetitions;
+#      a CHECKPOINT precedes every run; after a kvam write run,
+#      kvam.flush('k') is called and its WAL is counted with the run's;
+#   3. records per run: ops/s, p50/p99/avg latency (from pgbench's
+#      per-transaction log), WAL bytes (pg_current_wal_lsn() difference),
+#      WAL records and full-page images (pg_stat_wal), bytes on disk
+#      (pg_total_relation_size) afterwards;
+#
+# then writes bench/results/*.csv and regenerates docs/benchmarks.md and
+# its plots (bench/report.py, gnuplot).
+#
+# Usage:
+#   bench/run.sh [--items N[,N...]] [--duration S] [--reps R] [--clients "2 8"]
+#                [--workloads "point range overwrite insert"] [--load-reps R]
+#                [--sync-commit on|off] [--quick] [--keep] [--no-report]
+#                [--tag NAME] [--profile "overwrite insert point range"]
+#   --quick     = --items 100000 --duration 5 --reps 1 --load-reps 1 (smoke test;
+#               results and report go to bench/out/quick/, not bench/results/)
+#   --keep      keep the cluster running at the end (prints how to reach it)
+#   --tag NAME  results go to bench/results/<NAME>_*.csv (default: items<N>)
+#   --profile W after the runs, profile the kvam backends under workloads W
+#               (2 clients, --duration s each) with "perf record -g";
+#               reports in bench/results/<tag>_perf_<W>.txt (--reps 0: only
+#               load and profile)
+#
+# Defaults: --items 1000000,10000000 --duration 30 --reps 3 --clients "2 8"
+#           --load-reps 3 (1 when items >= 5M) --sync-commit off
+#           (the full default matrix takes about 75 minutes on 2 cores; the
+#           committed results were made with the reduced commands listed in
+#           docs/benchmarks.md)
+#
+# Environment: KVAM_BENCH_PORT (default: first free port from 55432),
+#              KVAM_BENCH_DIR (scratch directory; default mktemp under /var/tmp)
+
+set -euo pipefail
+
+PGVER=15
+PG_SYS_LIB=/usr/lib/postgresql/$PGVER
+PG_SYS_SHARE=/usr/share/postgresql/$PGVER
+PG_CONFIG=$PG_SYS_LIB/bin/pg_config
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+B=$ROOT/bench
+RES=$B/results
+
+items_list="1000000 10000000"
+duration=30
+reps=3
+clients="2 8"
+workloads="point range overwrite insert"
+load_reps=
+sync_commit=off
+keep=
+report=1
+tag=
+profile=
+quick=
+
+die() { echo "bench: $*" >&2; exit 2; }
+say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+		--items) items_list=$2; shift 2 ;;
+		--duration) duration=$2; shift 2 ;;
+		--reps) reps=$2; shift 2 ;;
+		--clients) clients=$2; shift 2 ;;
+		--workloads) workloads=$2; shift 2 ;;
+		--load-reps) load_reps=$2; shift 2 ;;
+		--sync-commit) sync_commit=$2; shift 2 ;;
+		--quick) items_list=100000; duration=5; reps=1; load_reps=1; quick=1; shift ;;
+		--keep) keep=1; shift ;;
+		--no-report) report=; shift ;;
+		--tag) tag=$2; shift 2 ;;
+		--profile) profile=$2; shift 2 ;;
+		-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
+		*) die "unknown argument: $1 (see --help)" ;;
+	esac
+done
+items_list=${items_list//,/ }
+DOCS=$ROOT/docs
+if [ -n "$quick" ]; then
+	# a smoke test must not overwrite the committed results
+	RES=$B/out/quick/results
+	DOCS=$B/out/quick/docs
+	mkdir -p "$DOCS"
+fi
+
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSERVICE PGOPTIONS \
+	PGPASSWORD PGPASSFILE 2>/dev/null || true
+
+#
+# 1. Build and private installation.
+#
+say "build kvam"
+make -s --no-print-directory -C "$ROOT" PG_CONFIG="$PG_CONFIG" >/dev/null
+
+S=${KVAM_BENCH_DIR:-$(mktemp -d /var/tmp/kvam-bench.XXXXXX)}
+mkdir -p "$S"
+I=$S/inst
+mkdir -p "$I/usr/lib/postgresql/$PGVER" "$I/usr/share/postgresql/$PGVER"
+rsync -a --delete "$PG_SYS_LIB/" "$I/usr/lib/postgresql/$PGVER/"
+rsync -a --delete "$PG_SYS_SHARE/" "$I/usr/share/postgresql/$PGVER/"
+make -s --no-print-directory -C "$ROOT" PG_CONFIG="$PG_CONFIG" install DESTDIR="$I" >/dev/null
+BIN=$I/usr/lib/postgresql/$PGVER/bin
+[ "$("$BIN/pg_config" --pkglibdir)" = "$I/usr/lib/postgresql/$PGVER/lib" ] ||
+	die "private install is not relocated"
+
+if [ "$(id -u)" -eq 0 ]; then
+	id postgres >/dev/null 2>&1 || die "running as root needs the 'postgres' OS user"
+	chown -R postgres:postgres "$S"
+	AS_PG=(runuser -u postgres --)
+else
+	AS_PG=()
+fi
+
+port=${KVAM_BENCH_PORT:-}
+if [ -z "$port" ]; then
+	port=55432
+	while ss -Hltn "sport = :$port" 2>/dev/null | grep -q . ||
+		[ -e "/tmp/.s.PGSQL.$port" ]; do
+		port=$((port + 1))
+	done
+fi
+
+D=$S/data
+SOCK=$S/sock
+LOGS=$S/pgbench-logs
+mkdir -p "$SOCK" "$LOGS"
+[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$SOCK"
+
+cleanup() {
+	if [ -z "$keep" ] && [ -f "$D/postmaster.pid" ]; then
+		"${AS_PG[@]}" "$BIN/pg_ctl" -D "$D" -m fast -w stop >/dev/null 2>&1 || true
+	fi
+	if [ -z "$keep" ] && [ -z "${KVAM_BENCH_DIR:-}" ]; then
+		rm -rf "$S"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "initdb in $D (port $port)"
+rm -rf "$D"
+"${AS_PG[@]}" "$BIN/initdb" -D "$D" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+cat >>"$D/postgresql.conf" <<EOF
+
+# ---- bench/run.sh ----
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$SOCK'
+max_connections = 40
+shared_buffers = 128MB
+shared_preload_libraries = 'kvam'
+wal_level = logical
+max_wal_size = 8GB
+min_wal_size = 1GB
+checkpoint_timeout = 15min
+checkpoint_completion_target = 0.9
+synchronous_commit = $sync_commit
+autovacuum = off
+logging_collector = off
+log_checkpoints = on
+EOF
+"${AS_PG[@]}" "$BIN/pg_ctl" -D "$D" -l "$S/server.log" -w start >/dev/null
+
+PSQL=("$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$port" -U postgres)
+"${PSQL[@]}" -d postgres -c "CREATE DATABASE bench" >/dev/null
+psqlb() { "${PSQL[@]}" -d bench "$@"; }
+q() { psqlb -At -c "$1"; }
+
+mkdir -p "$RES"
+SETTINGS_CSV=$RES/settings.csv
+{
+	echo "name,setting"
+	q "SELECT name || ',' || setting || coalesce(unit, '') FROM pg_settings
+	   WHERE name IN ('shared_buffers','wal_level','max_wal_size','min_wal_size',
+	     'checkpoint_timeout','checkpoint_completion_target','synchronous_commit',
+	     'autovacuum','full_page_writes','wal_compression','fsync','wal_buffers',
+	     'kvam.memtable_size','kvam.memtable_pool','kvam.default_partitions',
+	     'server_version','max_connections','jit')
+	   ORDER BY name"
+} >"$SETTINGS_CSV"
+
+{
+	echo "key,value"
+	echo "date,$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "cpu,\"$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') x $(nproc)\""
+	echo "memory_gb,$(awk '/MemTotal/ {printf "%.1f", $2/1048576}' /proc/meminfo)"
+	echo "kernel,$(uname -r)"
+	echo "postgres,\"$(q 'SELECT version()' | cut -d, -f1)\""
+	echo "kvam_commit,$(git -C "$ROOT" rev-parse --short HEAD)"
+	echo "disk,\"$(df -h "$S" | awk 'NR==2 {print $1 " " $2}')\""
+} >"$RES/machine.csv"
+
+lsn() { q "SELECT pg_current_wal_lsn()"; }
+lsn_diff() { q "SELECT pg_wal_lsn_diff('$2', '$1')::bigint"; }
+walstat() { q "SELECT wal_records || ' ' || wal_fpi FROM pg_stat_wal"; }
+relsize() { q "SELECT pg_total_relation_size('$1')"; }
+now() { date +%s.%N; }
+
+# pgbench scripts with the table name filled in
+W=$S/workloads
+mkdir -p "$W"
+for t in k h; do
+	for w in point range overwrite insert; do
+		sed "s/@T@/$t/g" "$B/workloads/$w.sql" >"$W/${w}_$t.sql"
+	done
+done
+
+tname() { [ "$1" = k ] && echo kvam || echo heap; }
+
+for N in $items_list; do
+	rtag=${tag:-items$N}
+	LOAD_CSV=$RES/${rtag}_load.csv
+	RUNS_CSV=$RES/${rtag}_runs.csv
+	echo "items,rep,table,seconds,rows_per_s,wal_bytes,wal_bytes_per_row,wal_records,wal_fpi,bytes_on_disk" >"$LOAD_CSV"
+	echo "items,rep,workload,table,clients,duration_s,xacts,failed,tps,lat_avg_ms,lat_p50_ms,lat_p99_ms,wal_bytes,wal_bytes_per_op,wal_records,wal_fpi,flush_wal_bytes,bytes_on_disk,kvam_runs_before" >"$RUNS_CSV"
+
+	lr=${load_reps:-$([ "$N" -ge 5000000 ] && echo 1 || echo 3)}
+	say "items=$N: schema, data file"
+	psqlb -f "$B/sql/schema.sql" >/dev/null
+	DATA=$S/items_$N.tsv
+	# rows in a scrambled key order: item (i * 7919) mod N for i = 0..N-1
+	t0=$(now)
+	q "COPY (SELECT bench_pk(j), bench_sk(j), bench_item(j)
+	         FROM (SELECT (i * 7919) % $N AS j FROM generate_series(0::bigint, $N - 1) i) s)
+	   TO '$DATA'" >/dev/null
+	say "data file: $(du -h "$DATA" | cut -f1) in $(printf '%.0f' "$(echo "$(now) - $t0" | bc)") s"
+
+	for rep in $(seq 1 "$lr"); do
+		psqlb -f "$B/sql/tables.sql" >/dev/null 2>&1
+		if [ $((rep % 2)) -eq 1 ]; then order="k h"; else order="h k"; fi
+		for t in $order; do
+			q "CHECKPOINT" >/dev/null
+			l0=$(lsn); read -r r0 f0 <<<"$(walstat)"
+			t0=$(now)
+			q "COPY $t FROM '$DATA'" >/dev/null
+			t1=$(now)
+			[ "$t" = k ] && q "SELECT kvam.flush('k')" >/dev/null
+			sleep 0.5
+			l1=$(lsn); read -r r1 f1 <<<"$(walstat)"
+			wal=$(lsn_diff "$l0" "$l1")
+			secs=$(echo "$t1 - $t0" | bc -l)
+			sz=$(relsize "$t")
+			printf '%s,%s,%s,%.3f,%.0f,%s,%.1f,%s,%s,%s\n' "$N" "$rep" "$(tname $t)" \
+				"$secs" "$(echo "$N / $secs" | bc -l)" "$wal" "$(echo "$wal / $N" | bc -l)" \
+				$((r1 - r0)) $((f1 - f0)) "$sz" >>"$LOAD_CSV"
+			say "load $(tname $t) rep $rep: $(printf '%.1f' "$secs") s, WAL $((wal / N)) B/row, $((sz / 1048576)) MB"
+		done
+	done
+	q "VACUUM ANALYZE h" >/dev/null
+	q "ANALYZE k" >/dev/null || true
+	q "CHECKPOINT" >/dev/null
+
+	# plans (generic plan, as pgbench -M prepared ends up using)
+	{
+		for t in k h; do
+			echo "== $(tname $t)"
+			psqlb -c "SET plan_cache_mode = force_generic_plan" \
+				-c "PREPARE pt(bigint) AS SELECT * FROM $t WHERE pk = bench_pk(\$1) AND sk = bench_sk(\$1)" \
+				-c "EXPLAIN EXECUTE pt(12345)" \
+				-c "PREPARE rg(bigint) AS SELECT * FROM $t WHERE pk = bench_pk(\$1) AND sk >= bench_sk(\$1) ORDER BY sk LIMIT 20" \
+				-c "EXPLAIN EXECUTE rg(12345)" \
+				-c "PREPARE up(bigint, bigint) AS UPDATE $t SET item = bench_item(\$2) WHERE pk = bench_pk(\$1) AND sk = bench_sk(\$1)" \
+				-c "EXPLAIN EXECUTE up(12345, 1)"
+		done
+	} >"$RES/${rtag}_explain.txt" 2>&1
+	q "SELECT count(*) FROM kvam.runs('k')" >"$RES/${rtag}_runs_after_load.txt"
+
+	i=0
+	for rep in $(seq 1 "$reps"); do
+		for w in $workloads; do
+			for c in $clients; do
+				i=$((i + 1))
+				if [ $(((i + rep) % 2)) -eq 0 ]; then order="k h"; else order="h k"; fi
+				for t in $order; do
+					name=${rtag}_${w}_$(tname $t)_c${c}_r$rep
+					rm -f "$LOGS/$name".*
+					nruns=$(q "SELECT count(*) FROM kvam.runs('k')")
+					q "CHECKPOINT" >/dev/null
+					l0=$(lsn); read -r r0 f0 <<<"$(walstat)"
+					out=$("$BIN/pgbench" -n -M prepared -c "$c" -j "$c" -T "$duration" \
+						-D n="$N" -f "$W/${w}_$t.sql" -l --log-prefix="$LOGS/$name" \
+						-h "$SOCK" -p "$port" -U postgres bench 2>&1) || {
+						# keep going: record the error, count the run as failed
+						{ echo "== $name"; echo "$out" | grep -v '^pgbench (' | head -20
+						  q "SELECT count(*) || ' runs in ' || count(DISTINCT partition) || ' partitions, max per partition ' ||
+						            (SELECT max(runs) FROM kvam.partitions('k'))
+						     FROM kvam.runs('k')"; } >>"$RES/${rtag}_errors.txt" 2>&1
+						say "pgbench FAILED: $name (see bench/results/${rtag}_errors.txt)"; }
+					sleep 0.5
+					l1=$(lsn)
+					fw=0
+					if [ "$t" = k ] && { [ "$w" = overwrite ] || [ "$w" = insert ]; }; then
+						q "SELECT kvam.flush('k')" >/dev/null
+						l2=$(lsn)
+						fw=$(lsn_diff "$l1" "$l2")
+						l1=$l2
+					fi
+					read -r r1 f1 <<<"$(walstat)"
+					wal=$(lsn_diff "$l0" "$l1")
+					if [ "$rep" -eq 1 ] && { [ "$w" = overwrite ] || [ "$w" = insert ]; }; then
+						mkdir -p "$RES/waldump"
+						"$BIN/pg_waldump" -p "$D/pg_wal" -s "$l0" -e "$l1" --stats \
+							>"$RES/waldump/$name.txt" 2>&1 || true
+					fi
+					xacts=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+					[ -n "$xacts" ] && [ "$xacts" -gt 0 ] || xacts=1
+					failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
+					tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
+					[ -n "$tps" ] || { tps=0; failed=$((${failed:-0} + 1)); }
+					lat=$(python3 "$B/latency.py" "$LOGS/$name".*)
+					sz=$(relsize "$t")
+					rm -f "$LOGS/$name".*
+					printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.1f,%s,%s,%s,%s,%s\n' "$N" "$rep" "$w" \
+						"$(tname $t)" "$c" "$duration" "$xacts" "${failed:-0}" "$tps" "$lat" \
+						"$wal" "$(echo "$wal / $xacts" | bc -l)" $((r1 - r0)) $((f1 - f0)) \
+						"$fw" "$sz" "$nruns" >>"$RUNS_CSV"
+					say "$w $(tname $t) c=$c rep $rep: $(printf '%.0f' "$tps") ops/s, lat(avg,p50,p99) $lat ms, WAL $((wal / xacts)) B/op"
+				done
+			done
+		done
+	done
+	for w in $profile; do
+		for t in k; do
+			say "perf profile: $w on $(tname $t)"
+			q "CHECKPOINT" >/dev/null
+			"$BIN/pgbench" -n -M prepared -c 2 -j 2 -T $((duration + 4)) -D n="$N" \
+				-f "$W/${w}_$t.sql" -h "$SOCK" -p "$port" -U postgres bench \
+				>"$S/pgbench_profile.out" 2>&1 &
+			pb=$!
+			sleep 2
+			pids=$(q "SELECT string_agg(pid::text, ',') FROM pg_stat_activity
+			          WHERE application_name = 'pgbench' AND backend_type = 'client backend'")
+			pdata=$S/perf_${w}_$t.data
+			perf record -q -g -F 999 -p "$pids" -o "$pdata" -- sleep "$duration" >/dev/null 2>&1 || true
+			# wait events of the 8-client version of the workload, sampled
+			wait "$pb" || true
+			"$BIN/pgbench" -n -M prepared -c 8 -j 8 -T 12 -D n="$N" \
+				-f "$W/${w}_$t.sql" -h "$SOCK" -p "$port" -U postgres bench \
+				>"$S/pgbench_profile8.out" 2>&1 &
+			pb=$!
+			sleep 1
+			waits=$(psqlb -At -c "CREATE TEMP TABLE ws (e text);" -c "DO \$\$ BEGIN
+				FOR i IN 1..200 LOOP
+					PERFORM pg_stat_clear_snapshot();
+					INSERT INTO ws SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU')
+					  FROM pg_stat_activity WHERE application_name = 'pgbench' AND state = 'active';
+					PERFORM pg_sleep(0.05);
+				END LOOP; END \$\$" \
+				-c "SELECT rpad(e, 32) || round(100.0 * count(*) / sum(count(*)) OVER (), 1) || ' %'
+				    FROM ws GROUP BY e ORDER BY count(*) DESC")
+			wait "$pb" || true
+			pf=$RES/${rtag}_perf_${w}_$(tname $t).txt
+			{
+				echo "# perf record -g -F 999 -p <2 pgbench backends> for ${duration}s; workload $w on $(tname $t), $N items"
+				grep -E '^(tps|number of transactions actually)' "$S/pgbench_profile.out"
+				echo
+				echo "## wait events of active backends at 8 clients (200 samples, 50 ms apart; CPU = no wait event)"
+				grep -E '^tps' "$S/pgbench_profile8.out"
+				echo "$waits"
+				echo
+				echo "## flat profile (self time, symbols >= 0.7%)"
+				perf report -i "$pdata" --stdio --no-children -g none --percent-limit 0.7 \
+					--sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$'
+				echo
+				echo "## inclusive (children) profile, symbols >= 4%"
+				perf report -i "$pdata" --stdio --children -g none --percent-limit 4 \
+					--sort symbol 2>/dev/null | grep -v '^#' | grep -v '^$'
+			} >"$pf"
+			rm -f "$pdata"
+		done
+	done
+	q "SELECT * FROM kvam.partitions('k')" -F, >"$RES/${rtag}_partitions_end.txt" || true
+	q "SELECT count(*) FROM kvam.runs('k')" >>"$RES/${rtag}_runs_after_load.txt"
+	rm -f "$DATA"
+done
+
+grep -E 'checkpoint (starting|complete)' "$S/server.log" | tail -n 200 >"$RES/checkpoints_${tag:-items${items_list// /_}}.log" || true
+
+if [ -n "$report" ]; then
+	say "report"
+	python3 "$B/report.py" "$RES" "$DOCS"
+fi
+
+if [ -n "$keep" ]; then
+	say "cluster kept: ${AS_PG[*]} $BIN/psql -h $SOCK -p $port -U postgres bench ; stop: ${AS_PG[*]} $BIN/pg_ctl -D $D stop"
+fi
+say "done"
