@@ -387,7 +387,7 @@ kvam_tuple_tid_valid(TableScanDesc scan, ItemPointer tid)
 
 	if (!ItemPointerIsValid(tid))
 		return false;
-	v = KvamVersionFetch(scan->rs_rd, tid, &len);
+	v = KvamVersionFetchUser(scan->rs_rd, tid, &len);
 	if (v == NULL)
 		return false;
 	pfree(v);
@@ -400,7 +400,7 @@ kvam_tuple_get_latest_tid(TableScanDesc sscan, ItemPointer tid)
 	Relation	rel = sscan->rs_rd;
 	KvamRelInfo *info = KvamRelGetInfo(rel);
 	Size		len;
-	KvamVersion v = KvamVersionFetch(rel, tid, &len);
+	KvamVersion v = KvamVersionFetchUser(rel, tid, &len);
 	CollectArg	c;
 	KvamPart   *p;
 	int			idx,

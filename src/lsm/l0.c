@@ -167,6 +167,7 @@ KvamPartAcquire(Relation rel, KvamRelInfo *info, int idx, LWLockMode mode)
 		if (!tag_equal(&p->tag, &tag) || !p->in_use)
 		{
 			LWLockRelease(&p->lock);
+			KvamPartSlotForget(&tag);
 			continue;
 		}
 		if (p->built && p->trusted && p->nonce == info->nonce &&
@@ -180,6 +181,7 @@ KvamPartAcquire(Relation rel, KvamRelInfo *info, int idx, LWLockMode mode)
 			if (!tag_equal(&p->tag, &tag) || !p->in_use)
 			{
 				LWLockRelease(&p->lock);
+				KvamPartSlotForget(&tag);
 				continue;
 			}
 		}
@@ -389,7 +391,7 @@ KvamVersionFetch(Relation rel, ItemPointer tid, Size *len)
 	ItemId		iid;
 	KvamVersion copy = NULL;
 
-	if (blk == KVAM_METAPAGE_BLKNO || blk >= RelationGetNumberOfBlocks(rel))
+	if (blk == KVAM_METAPAGE_BLKNO || !BlockNumberIsValid(blk))
 		return NULL;
 	buf = ReadBuffer(rel, blk);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
@@ -409,4 +411,18 @@ KvamVersionFetch(Relation rel, ItemPointer tid, Size *len)
 	}
 	UnlockReleaseBuffer(buf);
 	return copy;
+}
+
+/*
+ * KvamVersionFetchUser is KvamVersionFetch for a TID that may come from a
+ * user (TID scans, currtid): it also checks that the block exists, which
+ * costs a file size lookup.
+ */
+KvamVersion
+KvamVersionFetchUser(Relation rel, ItemPointer tid, Size *len)
+{
+	if (!ItemPointerIsValid(tid) ||
+		ItemPointerGetBlockNumber(tid) >= RelationGetNumberOfBlocks(rel))
+		return NULL;
+	return KvamVersionFetch(rel, tid, len);
 }

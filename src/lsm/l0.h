@@ -39,9 +39,13 @@ extern void KvamL0Append(Relation rel, KvamRelInfo *info, int idx,
 /*
  * KvamVersionFetch copies the version stored at 'tid' into palloc'd
  * memory, or returns NULL if 'tid' does not address a version item of a
- * kvam L0 or run data page (never errors on a bad TID).
+ * kvam L0 or run data page.  'tid' must lie inside the relation (it came
+ * from kvam's own structures or a scan of it).
  */
 extern KvamVersion KvamVersionFetch(Relation rel, ItemPointer tid, Size *len);
+
+/* KvamVersionFetchUser: the same for any TID, also past the end. */
+extern KvamVersion KvamVersionFetchUser(Relation rel, ItemPointer tid, Size *len);
 
 /* KvamVersionSize returns the item size of a version. */
 extern Size KvamVersionSize(KvamVersion v, Size tuplen);

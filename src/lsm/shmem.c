@@ -25,6 +25,7 @@
 #include "storage/ipc.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
+#include "common/hashfn.h"
 #include "utils/hsearch.h"
 
 #include "kvam.h"
@@ -163,10 +164,62 @@ drop_memtable(KvamPart *p)
 }
 
 /*
+ * Backend-local cache of tag -> slot, so that the common case takes no
+ * shared lock on the map.  An entry may be stale (the slot was reassigned):
+ * callers verify the tag under the slot's lock and call KvamPartSlotForget
+ * on a mismatch.
+ */
+#define SLOT_CACHE_SIZE 256
+
+typedef struct SlotCacheEntry
+{
+	KvamPartTag tag;
+	KvamPart   *slot;
+} SlotCacheEntry;
+
+static SlotCacheEntry slot_cache[SLOT_CACHE_SIZE];
+
+static KvamPart *slot_lookup(const KvamPartTag *tag);
+
+static SlotCacheEntry *
+slot_cache_entry(const KvamPartTag *tag)
+{
+	uint32		h = hash_bytes((const unsigned char *) tag, sizeof(KvamPartTag));
+
+	return &slot_cache[h % SLOT_CACHE_SIZE];
+}
+
+void
+KvamPartSlotForget(const KvamPartTag *tag)
+{
+	SlotCacheEntry *ce = slot_cache_entry(tag);
+
+	ce->slot = NULL;
+}
+
+/*
  * KvamPartSlot: find or assign the slot of a tag.
  */
 KvamPart *
 KvamPartSlot(const KvamPartTag *tag)
+{
+	KvamPart   *p;
+	SlotCacheEntry *ce = slot_cache_entry(tag);
+
+	if (ce->slot != NULL && memcmp(&ce->tag, tag, sizeof(KvamPartTag)) == 0)
+	{
+		ce->slot->lru = KvamShmem->lru_clock;	/* racy: a hint only */
+		return ce->slot;
+	}
+	p = slot_lookup(tag);
+	ce->tag = *tag;
+	ce->slot = p;
+	return p;
+}
+
+/* The shared lookup behind KvamPartSlot. */
+static KvamPart *
+slot_lookup(const KvamPartTag *tag)
 {
 	KvamPartHashEntry *e;
 	bool		found;

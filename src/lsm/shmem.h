@@ -106,6 +106,12 @@ extern void KvamShmemInit(void);
  */
 extern KvamPart *KvamPartSlot(const KvamPartTag *tag);
 
+/*
+ * KvamPartSlotForget drops this backend's cached slot of 'tag' (after its
+ * lock showed the slot now belongs to another tag).
+ */
+extern void KvamPartSlotForget(const KvamPartTag *tag);
+
 /* Pool pointer arithmetic. */
 #define KvamPoolPtr(off)	((void *) (KvamShmem->pool + (off)))
 
