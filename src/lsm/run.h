@@ -43,7 +43,8 @@ typedef struct KvamRunRef
 	BlockNumber head;			/* run head page */
 	BlockNumber nblocks;		/* extent length, head included */
 	uint32		level;			/* LSM level (0 = fresh flush) */
-	uint32		flags;
+	uint32		nbloom;			/* bloom pages, the extent's last pages
+								 * (0: unknown, read the head page) */
 	uint64		nversions;		/* versions stored */
 	uint64		run_id;			/* unique within the relation, increasing */
 } KvamRunRef;

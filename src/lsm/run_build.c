@@ -230,8 +230,7 @@ KvamRunBuildAdd(KvamRunBuilder *b, KvamVersion v, Size len)
 
 /*
  * KvamRunBuildFinish writes the run at the end of the relation, WAL-logs it
- * when the relation needs WAL, fills *ref (level and flags 0: the caller
- * sets them) and frees the builder.  Takes the relation extension lock
+ * when the relation needs WAL, fills *ref (level 0: the caller sets it) and frees the builder.  Takes the relation extension lock
  * while extending (not for a local relation), exclusive buffer locks one
  * at a time while copying, none while WAL-logging.  The run is not visible
  * to anyone until the caller publishes it.  An empty run writes nothing
@@ -347,6 +346,7 @@ KvamRunBuildFinish(KvamRunBuilder *b, KvamRunRef *ref)
 
 	ref->head = head;
 	ref->nblocks = nblocks;
+	ref->nbloom = nbloom;
 	ref->nversions = b->nversions;
 	MemoryContextDelete(b->mcxt);
 }

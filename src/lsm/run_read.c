@@ -192,8 +192,10 @@ KvamRunReadHeader(Relation rel, const KvamRunRef *ref,
 
 /*
  * KvamRunMayContain probes the run for a full encoded key: false means the
- * key is certainly not in the run.  Reads the head page (the key range
- * check) and one bloom page; pins only.  An empty run contains nothing.
+ * key is certainly not in the run.  When the run reference records the
+ * number of bloom pages (the last pages of the extent) it reads one bloom
+ * page only; otherwise it reads the head page first (and checks the key
+ * against the run's key range).  Pins only.  An empty run contains nothing.
  */
 bool
 KvamRunMayContain(Relation rel, const KvamRunRef *ref,
@@ -207,6 +209,18 @@ KvamRunMayContain(Relation rel, const KvamRunRef *ref,
 
 	if (ref->nblocks == 0)
 		return false;
+
+	if (ref->nbloom > 0 && ref->nbloom < ref->nblocks)
+	{
+		fp = KvamKeyFingerprint(key, keylen);
+		buf = read_run_page(rel, ref,
+							ref->head + ref->nblocks - ref->nbloom +
+							KvamBloomPageOf(fp, ref->nbloom),
+							KVAM_PAGE_RUN_BLOOM);
+		result = KvamBloomMayContain(BufferGetPage(buf), fp);
+		ReleaseBuffer(buf);
+		return result;
+	}
 
 	/* the key range; the first key may be a prefix, still a lower bound */
 	buf = pin_head(rel, ref, &hdr);
