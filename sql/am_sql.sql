@@ -105,4 +105,17 @@ CREATE UNIQUE INDEX ON tt USING kvam_key (pk);
 INSERT INTO tt SELECT g, 'v' FROM generate_series(1, 100) g;
 SELECT kvam.flush('tt');
 SELECT count(*), sum(pk) FROM tt;
+-- a scroll cursor moves both ways over a key-range index scan
+SET enable_seqscan = off;
+BEGIN;
+DECLARE sc SCROLL CURSOR FOR SELECT sk FROM t WHERE pk = 'u5' AND sk >= 's03' ORDER BY sk;
+FETCH 3 FROM sc;
+FETCH BACKWARD 2 FROM sc;
+FETCH 4 FROM sc;
+FETCH LAST FROM sc;
+FETCH PRIOR FROM sc;
+FETCH FIRST FROM sc;
+COMMIT;
+SELECT sk FROM t WHERE pk = 'u5' AND sk > 's03' ORDER BY sk LIMIT 2;
+RESET enable_seqscan;
 DROP TABLE ul, tt, t;

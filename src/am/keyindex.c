@@ -65,9 +65,9 @@ typedef struct KeyScanOpaque
 	KeyScanResult *res;
 	int			nres;
 	int			capres;
-	int			pos;			/* next result for forward, index+1 for
-								 * backward */
+	int			pos;			/* current result */
 	bool		started;
+	KvamIter   *it;				/* forward range scans: rows not yet read */
 } KeyScanOpaque;
 
 /* ---------- build ---------- */
@@ -321,6 +321,9 @@ kvam_key_rescan(IndexScanDesc scan, ScanKey keys, int nkeys,
 
 	if (keys && scan->numberOfKeys > 0)
 		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
+	if (so->it)
+		KvamIterEnd(so->it);
+	so->it = NULL;
 	MemoryContextReset(so->cxt);
 	so->done_collect = false;
 	so->res = NULL;
@@ -334,6 +337,8 @@ kvam_key_endscan(IndexScanDesc scan)
 {
 	KeyScanOpaque *so = (KeyScanOpaque *) scan->opaque;
 
+	if (so->it)
+		KvamIterEnd(so->it);
 	MemoryContextDelete(so->cxt);
 	pfree(so);
 }
@@ -430,8 +435,14 @@ prefix_successor(StringInfo s)
 	return false;
 }
 
+/*
+ * collect finds the rows of the scan.  A forward scan of a key range only
+ * opens the iterator (rows are read as they are asked for, pull_more); a
+ * point lookup, a backward scan and a scan without a partition key
+ * equality read all their rows here.
+ */
 static void
-collect(IndexScanDesc scan)
+collect(IndexScanDesc scan, bool lazy_ok)
 {
 	KeyScanOpaque *so = (KeyScanOpaque *) scan->opaque;
 	Relation	heap = scan->heapRelation;
@@ -545,6 +556,12 @@ collect(IndexScanDesc scan)
 		}
 		it = KvamIterBegin(heap, info, idx, lower.data, lower.len,
 						   have_upper ? upper.data : NULL, upper.len, upper_incl);
+		if (lazy_ok)
+		{
+			so->it = it;
+			MemoryContextSwitchTo(old);
+			return;
+		}
 		while (KvamIterNext(it, &g))
 		{
 			v = KvamChooseVisible(heap, &g, scan->xs_snapshot);
@@ -576,21 +593,61 @@ collect(IndexScanDesc scan)
 	MemoryContextSwitchTo(old);
 }
 
+/* Read rows of a lazy range scan until one more result exists. */
+static bool
+pull_more(IndexScanDesc scan)
+{
+	KeyScanOpaque *so = (KeyScanOpaque *) scan->opaque;
+	Relation	heap = scan->heapRelation;
+	KvamKeyGroup g;
+
+	while (so->it)
+	{
+		int			v;
+
+		if (!KvamIterNext(so->it, &g))
+		{
+			KvamIterEnd(so->it);
+			so->it = NULL;
+			break;
+		}
+		v = KvamChooseVisible(heap, &g, scan->xs_snapshot);
+		if (v >= 0 && row_matches(scan, heap, g.v[v], g.len[v]))
+		{
+			MemoryContext old = MemoryContextSwitchTo(so->cxt);
+
+			add_result(so, &g.tid[v], g.v[v], g.len[v]);
+			MemoryContextSwitchTo(old);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Results are kept as they are returned, so a scroll cursor can move back
+ * over them; moving forward past the kept ones reads on.
+ */
 static bool
 kvam_key_gettuple(IndexScanDesc scan, ScanDirection dir)
 {
 	KeyScanOpaque *so = (KeyScanOpaque *) scan->opaque;
+	bool		backward = ScanDirectionIsBackward(dir);
 	KeyScanResult *r;
 
 	if (!so->done_collect)
-		collect(scan);
+		collect(scan, !backward);
 	if (!so->started)
 	{
 		so->started = true;
-		so->pos = ScanDirectionIsBackward(dir) ? so->nres - 1 : 0;
+		so->pos = backward ? so->nres - 1 : 0;
 	}
+	else if (backward)
+		so->pos = Max(so->pos - 1, -1);
 	else
-		so->pos += ScanDirectionIsBackward(dir) ? -1 : 1;
+		so->pos = Min(so->pos + 1, so->nres);
+	if (!backward && so->pos >= so->nres && pull_more(scan))
+		so->pos = so->nres - 1;
 	if (so->pos < 0 || so->pos >= so->nres)
 		return false;
 
