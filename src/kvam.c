@@ -34,6 +34,7 @@ PG_MODULE_MAGIC;
 int			kvam_default_partitions = 8;
 int			kvam_memtable_size_kb = 4096;
 int			kvam_memtable_pool_mb = 64;
+int			kvam_merge_runs = 32;
 int			kvam_max_shared_partitions = 4096;
 bool		kvam_preloaded = false;
 
@@ -55,6 +56,14 @@ define_gucs(void)
 							&kvam_memtable_size_kb,
 							4096, 64, 1024 * 1024,
 							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("kvam.merge_runs",
+							"Runs of a partition at which a flush merges them all into one.",
+							"Until compaction exists, this bounds the runs a read visits.",
+							&kvam_merge_runs,
+							32, 2, KVAM_MAX_RUNS_PER_PARTITION_GUC,
+							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 
 	/*

@@ -29,6 +29,10 @@
 extern int	kvam_default_partitions;
 extern int	kvam_memtable_size_kb;
 extern int	kvam_memtable_pool_mb;
+extern int	kvam_merge_runs;
+
+/* kvam.merge_runs must stay below the manifest's run capacity (128) */
+#define KVAM_MAX_RUNS_PER_PARTITION_GUC 120
 extern int	kvam_max_shared_partitions;
 
 /* True once _PG_init ran inside shared_preload_libraries. */

@@ -46,8 +46,13 @@ keep_on_flush(KvamVersion v)
 	return true;
 }
 
+/*
+ * publish_run adds 'ref' as the partition's newest run, or, with
+ * 'replace_all', makes it the only one, and empties L0.
+ */
 static void
-publish_run(Relation rel, KvamRelInfo *info, int idx, KvamRunRef *ref)
+publish_run(Relation rel, KvamRelInfo *info, int idx, KvamRunRef *ref,
+			bool replace_all)
 {
 	Buffer		buf = ReadBuffer(rel, info->parts[idx].manifest);
 	Page		page;
@@ -58,6 +63,8 @@ publish_run(Relation rel, KvamRelInfo *info, int idx, KvamRunRef *ref)
 	mf = KvamPageGetManifest(page);
 
 	START_CRIT_SECTION();
+	if (replace_all)
+		mf->nruns = 0;
 	if (ref->nversions > 0)
 	{
 		memmove(&mf->runs[1], &mf->runs[0], mf->nruns * sizeof(KvamRunRef));
@@ -80,6 +87,52 @@ publish_run(Relation rel, KvamRelInfo *info, int idx, KvamRunRef *ref)
 	UnlockReleaseBuffer(buf);
 }
 
+/*
+ * merge_partition is the flush of a partition that has reached
+ * kvam_merge_runs runs: L0 and every run are merged into one new run that
+ * replaces them all.  Every version is kept (except those of aborted
+ * writers and finished lock markers), so what any snapshot sees is
+ * unchanged; purging old versions is compaction's job.  The pages of the
+ * replaced runs are not reused yet (no space reclamation in this version).
+ */
+static uint64
+merge_partition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
+{
+	KvamIter   *it;
+	KvamKeyGroup g;
+	KvamRunBuilder *b;
+	KvamRunRef	ref;
+	uint64		expected = p->nentries;
+	KvamManifest mf = KvamManifestRead(rel, info, idx);
+	int			i;
+
+	for (i = 0; i < mf->nruns; i++)
+		expected += mf->runs[i].nversions;
+	pfree(mf);
+
+	b = KvamRunBuildBegin(rel, info->parts[idx].partid, expected,
+						  KvamMetaNextRunId(rel));
+	it = KvamIterBeginLocked(rel, info, idx, p, NULL, 0, NULL, 0, false);
+	while (KvamIterNext(it, &g))
+	{
+		for (i = 0; i < g.n; i++)
+			if (keep_on_flush(g.v[i]))
+				KvamRunBuildAdd(b, g.v[i], g.len[i]);
+	}
+	KvamIterEnd(it);
+	KvamRunBuildFinish(b, &ref);
+	ref.level = 1;
+
+	publish_run(rel, info, idx, &ref, true);
+
+	KvamMemtableClear(p);
+	p->l0_head = InvalidBlockNumber;
+	p->idx_blk = InvalidBlockNumber;
+	p->idx_off = InvalidOffsetNumber;
+	p->built = true;
+	return ref.nversions;
+}
+
 uint64
 KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 {
@@ -97,13 +150,11 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 		pfree(mf);
 		return 0;
 	}
-	if (mf->nruns >= KVAM_MAX_RUNS_PER_PARTITION)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("partition %u of kvam table \"%s\" has %u runs, the maximum",
-						info->parts[idx].partid, RelationGetRelationName(rel),
-						mf->nruns),
-				 errhint("Compact the table to merge its runs.")));
+	if (mf->nruns + 1 >= kvam_merge_runs)
+	{
+		pfree(mf);
+		return merge_partition(rel, info, idx, p);
+	}
 	pfree(mf);
 
 	run_id = KvamMetaNextRunId(rel);
@@ -125,7 +176,7 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	KvamRunBuildFinish(b, &ref);
 	ref.level = 0;
 
-	publish_run(rel, info, idx, &ref);
+	publish_run(rel, info, idx, &ref, false);
 
 	KvamMemtableClear(p);
 	p->l0_head = InvalidBlockNumber;

@@ -149,6 +149,19 @@ KvamIterBegin(Relation rel, KvamRelInfo *info, int idx,
 			  const char *lower, Size lowerlen,
 			  const char *upper, Size upperlen, bool upper_inclusive)
 {
+	return KvamIterBeginLocked(rel, info, idx, NULL, lower, lowerlen,
+							   upper, upperlen, upper_inclusive);
+}
+
+/*
+ * KvamIterBeginLocked is KvamIterBegin for a caller that already holds the
+ * partition lock ('locked'); NULL takes and releases it here.
+ */
+KvamIter *
+KvamIterBeginLocked(Relation rel, KvamRelInfo *info, int idx, KvamPart *locked,
+					const char *lower, Size lowerlen,
+					const char *upper, Size upperlen, bool upper_inclusive)
+{
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
 											  "kvam iterator",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -169,7 +182,7 @@ KvamIterBegin(Relation rel, KvamRelInfo *info, int idx,
 	it->mem = palloc(cap * sizeof(MemEntry));
 	it->keys = palloc(keycap);
 
-	p = KvamPartAcquire(rel, info, idx, LW_SHARED);
+	p = locked ? locked : KvamPartAcquire(rel, info, idx, LW_SHARED);
 	pg_atomic_fetch_add_u64(&p->reads, 1);
 	node = lower ? KvamMemtableSeek(p, lower, lowerlen) : KvamMemtableFirst(p);
 	for (; node != 0; node = KvamMemtableNext(node))
@@ -202,7 +215,8 @@ KvamIterBegin(Relation rel, KvamRelInfo *info, int idx,
 		it->nmem++;
 	}
 	mf = KvamManifestRead(rel, info, idx);
-	KvamPartRelease(p);
+	if (locked == NULL)
+		KvamPartRelease(p);
 
 	it->nruns = mf->nruns;
 	it->runs = palloc0(Max(1, mf->nruns) * sizeof(RunSource));

@@ -63,6 +63,12 @@ extern KvamIter *KvamIterBegin(Relation rel, KvamRelInfo *info, int idx,
 							   const char *upper, Size upperlen,
 							   bool upper_inclusive);
 
+extern KvamIter *KvamIterBeginLocked(Relation rel, KvamRelInfo *info, int idx,
+									 KvamPart *locked,
+									 const char *lower, Size lowerlen,
+									 const char *upper, Size upperlen,
+									 bool upper_inclusive);
+
 /*
  * KvamIterNext fills 'g' with the next key's versions; false at the end.
  */
