@@ -189,7 +189,7 @@ mkdir -p "$RES"
 SETTINGS_CSV=$RES/settings.csv
 {
 	echo "name,setting"
-	q "SELECT name || ',' || setting || coalesce(unit, '') FROM pg_settings
+	q "SELECT name || ',' || current_setting(name) FROM pg_settings
 	   WHERE name IN ('shared_buffers','wal_level','max_wal_size','min_wal_size',
 	     'checkpoint_timeout','checkpoint_completion_target','synchronous_commit',
 	     'autovacuum','full_page_writes','wal_compression','fsync','wal_buffers',
@@ -205,7 +205,7 @@ SETTINGS_CSV=$RES/settings.csv
 	echo "memory_gb,$(awk '/MemTotal/ {printf "%.1f", $2/1048576}' /proc/meminfo)"
 	echo "kernel,$(uname -r)"
 	echo "postgres,\"$(q 'SELECT version()' | cut -d, -f1)\""
-	echo "kvam_commit,$(git -C "$ROOT" rev-parse --short HEAD)"
+	echo "kvam_commit,$(git -C "$ROOT" log -1 --format=%h -- src sql kvam.control)"
 	echo "disk,\"$(df -h "$S" | awk 'NR==2 {print $1 " " $2}')\""
 } >"$RES/machine.csv"
 
