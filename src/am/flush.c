@@ -88,6 +88,29 @@ publish_run(Relation rel, KvamRelInfo *info, int idx, KvamRunRef *ref,
 }
 
 /*
+ * finish_run writes the built run, publishes it (as the newest run, or as
+ * the only one with 'replace_all') and starts an empty L0 and memtable.
+ * Returns the versions written.
+ */
+static uint64
+finish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
+		   KvamRunBuilder *b, uint32 level, bool replace_all)
+{
+	KvamRunRef	ref;
+
+	KvamRunBuildFinish(b, &ref);
+	ref.level = level;
+	publish_run(rel, info, idx, &ref, replace_all);
+
+	KvamMemtableClear(p);
+	p->l0_head = InvalidBlockNumber;
+	p->idx_blk = InvalidBlockNumber;
+	p->idx_off = InvalidOffsetNumber;
+	p->built = true;
+	return ref.nversions;
+}
+
+/*
  * merge_partition is the flush of a partition that has reached
  * kvam_merge_runs runs: L0 and every run are merged into one new run that
  * replaces them all.  Every version is kept (except those of aborted
@@ -101,7 +124,6 @@ merge_partition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	KvamIter   *it;
 	KvamKeyGroup g;
 	KvamRunBuilder *b;
-	KvamRunRef	ref;
 	uint64		expected = p->nentries;
 	KvamManifest mf = KvamManifestRead(rel, info, idx);
 	int			i;
@@ -120,17 +142,7 @@ merge_partition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 				KvamRunBuildAdd(b, g.v[i], g.len[i]);
 	}
 	KvamIterEnd(it);
-	KvamRunBuildFinish(b, &ref);
-	ref.level = 1;
-
-	publish_run(rel, info, idx, &ref, true);
-
-	KvamMemtableClear(p);
-	p->l0_head = InvalidBlockNumber;
-	p->idx_blk = InvalidBlockNumber;
-	p->idx_off = InvalidOffsetNumber;
-	p->built = true;
-	return ref.nversions;
+	return finish_run(rel, info, idx, p, b, 1, true);
 }
 
 uint64
@@ -138,7 +150,6 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 {
 	KvamManifest mf = KvamManifestRead(rel, info, idx);
 	KvamRunBuilder *b;
-	KvamRunRef	ref;
 	uint32		node;
 	uint64		run_id;
 	bool		empty_l0 = !BlockNumberIsValid(mf->l0_head);
@@ -173,17 +184,7 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 			KvamRunBuildAdd(b, v, len);
 		pfree(v);
 	}
-	KvamRunBuildFinish(b, &ref);
-	ref.level = 0;
-
-	publish_run(rel, info, idx, &ref, false);
-
-	KvamMemtableClear(p);
-	p->l0_head = InvalidBlockNumber;
-	p->idx_blk = InvalidBlockNumber;
-	p->idx_off = InvalidOffsetNumber;
-	p->built = true;
-	return ref.nversions;
+	return finish_run(rel, info, idx, p, b, 0, false);
 }
 
 void

@@ -195,28 +195,43 @@ KvamRaiseFields(KvamException ex, int sqlerrcode, const char *json_fields,
 	pg_unreachable();
 }
 
-/*
- * KvamRaise formats the message and raises with the primary SQLSTATE.
- */
-void
-KvamRaise(KvamException ex, const char *fmt,...)
+/* format_message: vsprintf into palloc'd memory. */
+static char *format_message(const char *fmt, va_list args) pg_attribute_printf(1, 0);
+
+static char *
+format_message(const char *fmt, va_list args)
 {
 	StringInfoData msg;
 
 	initStringInfo(&msg);
 	for (;;)
 	{
-		va_list		args;
+		va_list		copy;
 		int			needed;
 
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&msg, fmt, args);
-		va_end(args);
+		va_copy(copy, args);
+		needed = appendStringInfoVA(&msg, fmt, copy);
+		va_end(copy);
 		if (needed == 0)
 			break;
 		enlargeStringInfo(&msg, needed);
 	}
-	KvamRaiseFields(ex, 0, NULL, msg.data);
+	return msg.data;
+}
+
+/*
+ * KvamRaise formats the message and raises with the primary SQLSTATE.
+ */
+void
+KvamRaise(KvamException ex, const char *fmt,...)
+{
+	va_list		args;
+	char	   *msg;
+
+	va_start(args, fmt);
+	msg = format_message(fmt, args);
+	va_end(args);
+	KvamRaiseFields(ex, 0, NULL, msg);
 }
 
 /*
@@ -225,22 +240,13 @@ KvamRaise(KvamException ex, const char *fmt,...)
 void
 KvamRaiseCode(KvamException ex, int sqlerrcode, const char *fmt,...)
 {
-	StringInfoData msg;
+	va_list		args;
+	char	   *msg;
 
-	initStringInfo(&msg);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&msg, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&msg, needed);
-	}
-	KvamRaiseFields(ex, sqlerrcode, NULL, msg.data);
+	va_start(args, fmt);
+	msg = format_message(fmt, args);
+	va_end(args);
+	KvamRaiseFields(ex, sqlerrcode, NULL, msg);
 }
 
 #ifndef KVAM_NO_SQL_FUNCTIONS
