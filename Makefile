@@ -36,7 +36,7 @@ kvam--0.1.sql: $(sort $(wildcard sql/install/*.sql))
 
 # Test and demo targets: see scripts/test.sh and scripts/run.sh for the
 # environment knobs (KVAM_TESTS, KVAM_REGRESS, KVAM_EXTRA_CONF, ...).
-.PHONY: run test test-regress test-isolation test-tap test-walcheck bench
+.PHONY: run test test-regress test-isolation test-tap test-walcheck bench bench-api
 run:
 	./scripts/run.sh
 
@@ -60,3 +60,8 @@ test-walcheck:
 # Arguments: make bench BENCH_ARGS="--items 1000000,10000000 --reps 3"
 bench:
 	./bench/run.sh $(BENCH_ARGS)
+
+# cost of the DynamoDB API layer; writes bench/results/api_runs.csv and
+# docs/benchmarks-api.md.  make bench-api BENCH_ARGS="--quick"
+bench-api:
+	./bench/api.sh $(BENCH_ARGS)

@@ -1,0 +1,3 @@
+-- the same read as plain SQL on the heap table
+\set i random(0, :n - 1)
+SELECT pk, sk, item FROM h WHERE pk = bench_pk(:i) AND sk = bench_sk(:i);
