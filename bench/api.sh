@@ -3,7 +3,7 @@
 # bench/api.sh -- cost of kvam's DynamoDB API layer (= "make bench-api").
 #
 # Same private installation and throwaway cluster as bench/run.sh
-# (bench/lib.sh).  Creates the DynamoDB table "a" with kvam.create_table
+# (bench/lib.sh).  Creates the DynamoDB table "ddb" with kvam.create_table
 # and the heap table "h" (bench/sql/api_schema.sql), loads both with the
 # same N items (COPY), then runs, with pgbench -M prepared at 2 and 8
 # clients, each workload in three variants (bench/workloads/api/):
@@ -85,16 +85,16 @@ q "COPY (SELECT bench_pk(j), bench_sk(j), '{' || bench_ditem(j) || '}'
 q "COPY (SELECT bench_pk(j), bench_sk(j), bench_item(j)
          FROM (SELECT (i * 7919) % $N AS j FROM generate_series(0::bigint, $N - 1) i) s)
    TO '$DH'" >/dev/null
-q "COPY a FROM '$DA'" >/dev/null
-q "SELECT kvam.flush('a')" >/dev/null
+q "COPY ddb FROM '$DA'" >/dev/null
+q "SELECT kvam.flush('ddb')" >/dev/null
 q "COPY h FROM '$DH'" >/dev/null
 rm -f "$DA" "$DH"
 q "VACUUM ANALYZE h" >/dev/null
-q "ANALYZE a" >/dev/null
+q "ANALYZE ddb" >/dev/null
 q "CHECKPOINT" >/dev/null
 # every variant must see the same data: a cheap cross-check
-[ "$(q "SELECT count(*) FROM a")" = "$N" ] || die "kvam table a: wrong row count"
-[ "$(q "SELECT kvam.get_item(('{\"TableName\":\"a\",\"Key\":' || bench_dkey(7) || '}')::jsonb)->'Item'->'score'->>'N'")" = \
+[ "$(q "SELECT count(*) FROM ddb")" = "$N" ] || die "kvam table ddb: wrong row count"
+[ "$(q "SELECT kvam.get_item(('{\"TableName\":\"ddb\",\"Key\":' || bench_dkey(7) || '}')::jsonb)->'Item'->'score'->>'N'")" = \
   "$(q "SELECT item->>'score' FROM h WHERE pk = bench_pk(7) AND sk = bench_sk(7)")" ] ||
 	die "GetItem and the heap table disagree on item 7"
 

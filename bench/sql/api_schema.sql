@@ -1,6 +1,6 @@
 -- bench/sql/api_schema.sql: tables and generators of the API benchmark
 -- (bench/api.sh).  Same keys and item contents as bench/sql/schema.sql
--- (which must be loaded first): the kvam table "a" is a DynamoDB table made
+-- (which must be loaded first): the kvam table "ddb" is a DynamoDB table made
 -- by kvam.create_table (item = kvam.item, DynamoDB JSON without the key
 -- attributes); the heap table "h" has a btree primary key and a plain jsonb
 -- item, the obvious alternative.
@@ -25,19 +25,34 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 DO $$ BEGIN
-  IF EXISTS (SELECT 1 FROM kvam.tables WHERE table_name = 'a') THEN
-    PERFORM kvam.delete_table('{"TableName":"a"}');
+  IF EXISTS (SELECT 1 FROM kvam.tables WHERE table_name = 'ddb') THEN
+    PERFORM kvam.delete_table('{"TableName":"ddb"}');
   END IF;
 END $$;
 SELECT kvam.create_table('{
-  "TableName": "a",
+  "TableName": "ddb",
   "KeySchema": [{"AttributeName":"pk","KeyType":"HASH"},
                 {"AttributeName":"sk","KeyType":"RANGE"}],
   "AttributeDefinitions": [{"AttributeName":"pk","AttributeType":"S"},
                            {"AttributeName":"sk","AttributeType":"S"}],
   "BillingMode": "PAY_PER_REQUEST"}');
-ALTER TABLE a SET (autovacuum_enabled = off);
+ALTER TABLE ddb SET (autovacuum_enabled = off);
 
 DROP TABLE IF EXISTS h;
 CREATE TABLE h (pk text COLLATE "C" NOT NULL, sk text COLLATE "C" NOT NULL,
                 item jsonb NOT NULL, PRIMARY KEY (pk, sk)) WITH (autovacuum_enabled = off);
+
+-- Requests of the workloads (bench/workloads/api/*_api.sql), as text cast
+-- to jsonb.  In functions because pgbench would take ":one" in a script
+-- for one of its variables.
+CREATE OR REPLACE FUNCTION bench_req_update(i bigint) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT ('{"TableName":"ddb","Key":' || bench_dkey(i) || ',"UpdateExpression":"ADD score :one",'
+          '"ExpressionAttributeValues":{":one":{"N":"1"}}}')::jsonb
+$$;
+CREATE OR REPLACE FUNCTION bench_req_query(i bigint) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT ('{"TableName":"ddb","KeyConditionExpression":"pk = :p AND sk >= :s",'
+          '"ExpressionAttributeValues":{":p":{"S":"' || bench_pk(i) || '"},":s":{"S":"' || bench_sk(i) || '"}},'
+          '"Limit":20}')::jsonb
+$$;
