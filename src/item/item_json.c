@@ -74,9 +74,11 @@ jkind(const JsonbValue *v)
 	}
 }
 
-/* Entries of an object; palloc'd array of pairs. */
-static JsonbPair *
-jobject_pairs(const JsonbValue *v, int *n)
+/*
+ * KvamJsonObjectPairs returns the entries of an object value.
+ */
+JsonbPair *
+KvamJsonObjectPairs(const JsonbValue *v, int *n)
 {
 	JsonbIterator *it;
 	JsonbIteratorToken tok;
@@ -112,9 +114,11 @@ jobject_pairs(const JsonbValue *v, int *n)
 	return pairs;
 }
 
-/* Elements of an array; palloc'd array of values. */
-static JsonbValue *
-jarray_elems(const JsonbValue *v, int *n)
+/*
+ * KvamJsonArrayElems returns the elements of an array value.
+ */
+JsonbValue *
+KvamJsonArrayElems(const JsonbValue *v, int *n)
 {
 	JsonbIterator *it;
 	JsonbIteratorToken tok;
@@ -397,7 +401,7 @@ convert_set(KvamAttrType type, const JsonbValue *v, ConvState *st)
 	check_list_shape(v);
 	if (jkind(v) == JK_NULL)
 		return NULL;
-	elems = jarray_elems(v, &n);
+	elems = KvamJsonArrayElems(v, &n);
 	members = palloc(sizeof(KvamBytes) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
@@ -470,7 +474,7 @@ convert_list(const JsonbValue *v, int depth, ConvState *st)
 	check_list_shape(v);
 	if (jkind(v) == JK_NULL)
 		return NULL;
-	elems = jarray_elems(v, &n);
+	elems = KvamJsonArrayElems(v, &n);
 	list = KvamAttrMakeList(n);
 	for (i = 0; i < n; i++)
 	{
@@ -509,7 +513,7 @@ convert_value(const JsonbValue *v, int depth, ConvState *st)
 		default:
 			serialization_error("Unexpected value type in payload");
 	}
-	pairs = jobject_pairs(v, &n);
+	pairs = KvamJsonObjectPairs(v, &n);
 	for (i = 0; i < n; i++)
 	{
 		const JsonbValue *pv = &pairs[i].value;
@@ -607,7 +611,7 @@ convert_map(const JsonbValue *v, int depth, ConvState *st)
 		default:
 			serialization_error("Unexpected field type");
 	}
-	pairs = jobject_pairs(v, &n);
+	pairs = KvamJsonObjectPairs(v, &n);
 	map = KvamAttrMakeMap(n);
 	for (i = 0; i < n; i++)
 	{
@@ -829,7 +833,7 @@ marshal_value(const JsonbValue *v, int depth)
 			{
 				int			n;
 				int			i;
-				JsonbValue *elems = jarray_elems(v, &n);
+				JsonbValue *elems = KvamJsonArrayElems(v, &n);
 				KvamAttr   *l;
 
 				if (depth + 1 > KVAM_MAX_NESTING)
@@ -843,7 +847,7 @@ marshal_value(const JsonbValue *v, int depth)
 			{
 				int			n;
 				int			i;
-				JsonbPair  *pairs = jobject_pairs(v, &n);
+				JsonbPair  *pairs = KvamJsonObjectPairs(v, &n);
 				KvamAttr   *m;
 
 				if (depth + 1 > KVAM_MAX_NESTING)

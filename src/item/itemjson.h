@@ -33,6 +33,14 @@
 extern void KvamJsonbRoot(Jsonb *jb, JsonbValue *out);
 
 /*
+ * KvamJsonObjectPairs returns the members of an object value (in-memory
+ * or jbvBinary) as a palloc'd array (jsonb's key order: shorter keys
+ * first); KvamJsonArrayElems the elements of an array value.
+ */
+extern JsonbPair *KvamJsonObjectPairs(const JsonbValue *v, int *n);
+extern JsonbValue *KvamJsonArrayElems(const JsonbValue *v, int *n);
+
+/*
  * KvamAttrFromJson converts one AttributeValue ({"S":"x"}, ...).  A
  * ValidationException's message is wrapped as prefix + message + suffix
  * (either may be NULL), e.g. for ExpressionAttributeValues.
