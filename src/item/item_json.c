@@ -74,9 +74,7 @@ jkind(const JsonbValue *v)
 	}
 }
 
-/*
- * KvamJsonObjectPairs returns the entries of an object value.
- */
+/* KvamJsonObjectPairs: entries of an object; palloc'd array of pairs. */
 JsonbPair *
 KvamJsonObjectPairs(const JsonbValue *v, int *n)
 {
@@ -114,9 +112,7 @@ KvamJsonObjectPairs(const JsonbValue *v, int *n)
 	return pairs;
 }
 
-/*
- * KvamJsonArrayElems returns the elements of an array value.
- */
+/* KvamJsonArrayElems: elements of an array; palloc'd array of values. */
 JsonbValue *
 KvamJsonArrayElems(const JsonbValue *v, int *n)
 {

@@ -33,12 +33,18 @@
 extern void KvamJsonbRoot(Jsonb *jb, JsonbValue *out);
 
 /*
- * KvamJsonObjectPairs returns the members of an object value (in-memory
- * or jbvBinary) as a palloc'd array (jsonb's key order: shorter keys
- * first); KvamJsonArrayElems the elements of an array value.
+ * KvamJsonObjectPairs / KvamJsonArrayElems return the members of an object
+ * or the elements of an array value, in-memory or jbvBinary alike.
  */
 extern JsonbPair *KvamJsonObjectPairs(const JsonbValue *v, int *n);
 extern JsonbValue *KvamJsonArrayElems(const JsonbValue *v, int *n);
+
+/*
+ * KvamJsonTextParse parses JSON text that, unlike jsonb input, may carry
+ * "\u0000", into an in-memory JsonbValue tree.  Malformed text is a
+ * SerializationException.
+ */
+extern void KvamJsonTextParse(const char *s, int len, JsonbValue *out);
 
 /*
  * KvamAttrFromJson converts one AttributeValue ({"S":"x"}, ...).  A
