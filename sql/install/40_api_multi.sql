@@ -18,3 +18,9 @@ CREATE FUNCTION kvam._legacy_key_conditions(request jsonb, partition_key text,
 											sort_key text DEFAULT NULL)
 	RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'kvam_legacy_key_conditions' LANGUAGE C IMMUTABLE;
+
+-- Query and Scan (docs/api.md).
+CREATE FUNCTION kvam.query(request jsonb) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'kvam_query' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.scan(request jsonb) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'kvam_scan' LANGUAGE C STRICT VOLATILE;

@@ -150,6 +150,36 @@ KvamReqArray(const JsonbValue *obj, const char *name, JsonbValue *out)
 }
 
 /*
+ * KvamReqTableName reads and validates TableName.
+ */
+char *
+KvamReqTableName(const JsonbValue *req)
+{
+	char	   *name;
+	int			len;
+	int			i;
+	bool		ok = true;
+
+	if (!KvamReqString(req, "TableName", &name, &len))
+		KvamValidationError("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null");
+	for (i = 0; i < len; i++)
+	{
+		char		c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+			ok = false;
+	}
+	if (!ok)
+		KvamValidationError("1 validation error detected: Value '%s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+							name);
+	if (len < 3 || len > 255)
+		KvamValidationError("1 validation error detected: Value '%s' at 'tableName' failed to satisfy constraint: Member must have length %s",
+							name, len < 3 ? "greater than or equal to 3" : "less than or equal to 255");
+	return name;
+}
+
+/*
  * KvamReqRoot checks that the request is an object.
  */
 void

@@ -43,6 +43,12 @@ extern bool KvamReqArray(const JsonbValue *obj, const char *name, JsonbValue *ou
 extern bool KvamReqIsObject(const JsonbValue *v);
 extern bool KvamReqIsArray(const JsonbValue *v);
 
+/*
+ * KvamReqTableName returns the request's TableName, validated as DynamoDB
+ * validates it (present, 3 to 255 characters of [a-zA-Z0-9_.-]).
+ */
+extern char *KvamReqTableName(const JsonbValue *req);
+
 /* KvamReqRoot: the root of a request; SerializationException unless an object. */
 extern void KvamReqRoot(Jsonb *req, JsonbValue *out);
 
