@@ -5,7 +5,7 @@ CREATE EXTENSION IF NOT EXISTS kvam;
 RESET client_min_messages;
 \set VERBOSITY terse
 
-CREATE FUNCTION mk_table(name text, pt text, st text) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION mk_table(name text, pt text, st text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   ct CONSTANT jsonb := '{"S":"text COLLATE \"C\"","N":"numeric","B":"bytea"}';
 BEGIN
@@ -45,8 +45,8 @@ SELECT ns(lq('},"Limit":2,"ExclusiveStartKey":{"p":{"S":"a"},"s":{"N":"0.40E1"}}
 
 -- a page stops at 1 MB of items read, even when the filter keeps none;
 -- LastEvaluatedKey lets the client go on
-SELECT mk_table('blobs', 'N', NULL);
-INSERT INTO blobs SELECT i, ('{"x":{"S":"' || repeat('x', 300000) || '"}}')::jsonb::kvam.item FROM generate_series(1, 8) i;
+SELECT mk_table('pblobs', 'N', NULL);
+INSERT INTO pblobs SELECT i, ('{"x":{"S":"' || repeat('x', 300000) || '"}}')::jsonb::kvam.item FROM generate_series(1, 8) i;
 CREATE FUNCTION scan_pages(req text) RETURNS TABLE (page int, count jsonb, scanned jsonb, more bool) LANGUAGE plpgsql AS $$
 DECLARE
   r jsonb;
@@ -54,7 +54,7 @@ DECLARE
 BEGIN
   page := 0;
   LOOP
-    r := kvam.scan(('{"TableName":"blobs"' || req ||
+    r := kvam.scan(('{"TableName":"pblobs"' || req ||
                     CASE WHEN start IS NULL THEN '' ELSE ',"ExclusiveStartKey":' || start::text END || '}')::jsonb);
     page := page + 1;
     count := r->'Count';
@@ -68,4 +68,7 @@ END $$;
 SELECT * FROM scan_pages(',"FilterExpression":"attribute_not_exists(x)"');
 SELECT * FROM scan_pages(',"Select":"COUNT","Limit":3');
 SELECT * FROM scan_pages(',"ProjectionExpression":"p","ReturnConsumedCapacity":"TOTAL","ConsistentRead":true');
-SELECT r->'ConsumedCapacity' FROM kvam.scan('{"TableName":"blobs","Select":"COUNT","ReturnConsumedCapacity":"TOTAL"}') r;
+SELECT r->'ConsumedCapacity' FROM kvam.scan('{"TableName":"pblobs","Select":"COUNT","ReturnConsumedCapacity":"TOTAL"}') r;
+
+DROP TABLE log, pblobs;
+DELETE FROM kvam.tables WHERE table_name IN ('log', 'pblobs');

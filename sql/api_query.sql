@@ -6,7 +6,7 @@ RESET client_min_messages;
 
 -- A DynamoDB table made by hand in the shape of docs/api.md (the control
 -- plane is tested elsewhere): hash key "p", range key "s".
-CREATE FUNCTION mk_table(name text, pt text, st text) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION mk_table(name text, pt text, st text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   ct CONSTANT jsonb := '{"S":"text COLLATE \"C\"","N":"numeric","B":"bytea"}';
 BEGIN
@@ -139,3 +139,6 @@ SELECT r->'Count' AS count, r->'ScannedCount' AS scanned, r->'LastEvaluatedKey' 
 FROM kvam.query('{"TableName":"big","KeyConditionExpression":"p = :p","ProjectionExpression":"s","ExpressionAttributeValues":{":p":{"S":"k"}}}') r;
 SELECT r->'Count' AS count, r->'ScannedCount' AS scanned, r->'LastEvaluatedKey' AS last
 FROM kvam.query('{"TableName":"big","KeyConditionExpression":"p = :p","ProjectionExpression":"s","ExclusiveStartKey":{"p":{"S":"k"},"s":{"N":"11"}},"ExpressionAttributeValues":{":p":{"S":"k"}}}') r;
+
+DROP TABLE orders, events, blobs, big;
+DELETE FROM kvam.tables WHERE table_name IN ('orders', 'events', 'blobs', 'big');

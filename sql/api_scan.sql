@@ -4,7 +4,7 @@ CREATE EXTENSION IF NOT EXISTS kvam;
 RESET client_min_messages;
 \set VERBOSITY terse
 
-CREATE FUNCTION mk_table(name text, pt text, st text) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION mk_table(name text, pt text, st text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   ct CONSTANT jsonb := '{"S":"text COLLATE \"C\"","N":"numeric","B":"bytea"}';
 BEGIN
@@ -92,3 +92,6 @@ SELECT sc(',"Select":"ALL_PROJECTED_ATTRIBUTES"');
 SELECT kvam.scan('{"TableName":"no_such_table"}');
 SELECT kvam.scan('{"TableName":"ab"}');
 SELECT kvam.scan('{"TableName":"a b c"}');
+
+DROP TABLE things;
+DELETE FROM kvam.tables WHERE table_name = 'things';
