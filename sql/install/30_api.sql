@@ -45,3 +45,27 @@ CREATE TABLE kvam.tables (
 COMMENT ON TABLE kvam.tables IS 'DynamoDB tables of the kvam API (one row per TableName)';
 SELECT pg_catalog.pg_extension_config_dump('kvam.tables', '');
 GRANT SELECT ON kvam.tables TO PUBLIC;
+
+-- kvam.execute: one entry point dispatching by DynamoDB operation name.
+-- The text variant carries requests and items containing \u0000.
+CREATE FUNCTION kvam.execute(operation text, request jsonb) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'kvam_execute' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.execute(operation text, request text) RETURNS text
+	AS 'MODULE_PATHNAME', 'kvam_execute_text' LANGUAGE C STRICT VOLATILE;
+
+-- One function per operation (src/api/ops.h registry).
+CREATE FUNCTION kvam.create_table(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.describe_table(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.list_tables(request jsonb DEFAULT '{}') RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.update_table(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.delete_table(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.describe_time_to_live(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.update_time_to_live(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.tag_resource(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.untag_resource(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.list_tags_of_resource(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.describe_limits(request jsonb DEFAULT '{}') RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.put_item(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.get_item(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.update_item(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.delete_item(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;

@@ -21,6 +21,7 @@
 #define KVAM_API_CATALOG_H
 
 #include "datatype/timestamp.h"
+#include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 
 #include "api/keymap.h"

@@ -65,6 +65,8 @@ static const KvamExceptionEntry exception_table[KVAM_EX__COUNT] = {
 	ERRCODE_TOO_MANY_CONNECTIONS, 0, 0},
 	{KVAM_EX_INTERNAL_SERVER_ERROR, "InternalServerError",
 	ERRCODE_INTERNAL_ERROR, 0, 0},
+	{KVAM_EX_UNKNOWN_OPERATION, "UnknownOperationException",
+	ERRCODE_UNDEFINED_FUNCTION, 0, 0},
 };
 
 static const KvamExceptionEntry *

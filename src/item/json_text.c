@@ -354,18 +354,29 @@ parse_value(JsonText *t, JsonbValue *out, int depth)
 }
 
 /*
+ * KvamJsonTextParse parses JSON text that may contain \u0000 into an
+ * in-memory JsonbValue tree (strings length-counted).
+ */
+void
+KvamJsonTextParse(const char *s, int len, JsonbValue *out)
+{
+	JsonText	t = {s, len, 0};
+
+	parse_value(&t, out, 0);
+	skip_ws(&t);
+	if (t.pos != t.len)
+		syntax_error(&t);
+}
+
+/*
  * KvamItemFromJsonText parses DynamoDB JSON text (an attribute map) that
  * may contain \u0000 and converts it like KvamItemFromJson.
  */
 KvamAttr *
 KvamItemFromJsonText(const char *s, int len)
 {
-	JsonText	t = {s, len, 0};
 	JsonbValue	root;
 
-	parse_value(&t, &root, 0);
-	skip_ws(&t);
-	if (t.pos != t.len)
-		syntax_error(&t);
+	KvamJsonTextParse(s, len, &root);
 	return KvamItemFromJson(&root, NULL, NULL);
 }

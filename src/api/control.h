@@ -1,0 +1,43 @@
+/*-------------------------------------------------------------------------
+ *
+ * control.h
+ *	  Helpers shared by the control-plane operations.
+ *
+ * IDENTIFICATION
+ *	  src/api/control.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef KVAM_API_CONTROL_H
+#define KVAM_API_CONTROL_H
+
+#include "api/catalog.h"
+#include "api/request.h"
+
+/*
+ * KvamControlTable returns the catalog row of an existing table (its
+ * relation exists), else raises ResourceNotFoundException "Requested
+ * resource not found: Table: <name> not found".  With 'owner', the
+ * caller must own the relation (AccessDeniedException naming 'operation').
+ */
+extern KvamTableDef *KvamControlTable(const char *name, const char *operation,
+									  bool owner);
+
+/* KvamDescribeTableOut writes a TableDescription member. */
+extern void KvamDescribeTableOut(KvamOut *o, const char *key,
+								 const KvamTableDef *def, const char *status);
+
+/* KvamDescMember reads a member of def->description (false: absent). */
+extern bool KvamDescMember(const KvamTableDef *def, const char *name, JsonbValue *out);
+
+/* KvamJsonText renders a JSON value as text. */
+extern char *KvamJsonText(const JsonbValue *v);
+
+/*
+ * KvamDescriptionWith returns def->description with member 'name' set to
+ * the JSON text 'json' (NULL removes it).
+ */
+extern Jsonb *KvamDescriptionWith(const KvamTableDef *def, const char *name,
+								  const char *json);
+
+#endif							/* KVAM_API_CONTROL_H */

@@ -1,0 +1,189 @@
+/*-------------------------------------------------------------------------
+ *
+ * execute.c
+ *	  kvam.execute(operation, request) and the per-operation SQL functions:
+ *	  the registry of DynamoDB operations and the one place that runs them.
+ *
+ * Every API call goes through run_operation: it parses nothing itself,
+ * calls the operation in a per-call memory context, and turns PostgreSQL
+ * serialization failures and deadlocks raised inside an operation into
+ * DynamoDB's TransactionConflictException (errors already raised as
+ * DynamoDB exceptions pass through unchanged).  Responses are JSON text;
+ * the jsonb entry points convert it with jsonb_in, which refuses U+0000
+ * (22P05) -- the text entry point carries it.
+ *
+ * IDENTIFICATION
+ *	  src/api/execute.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "api/errors.h"
+#include "api/ops.h"
+#include "item/itemjson.h"
+
+/*
+ * The registry: DynamoDB name, SQL function name, implementation.  Keep
+ * it sorted by DynamoDB name within each group.
+ */
+static const KvamOperation operations[] = {
+	/* control plane */
+	{"CreateTable", "create_table", KvamOpCreateTable},
+	{"DeleteTable", "delete_table", KvamOpDeleteTable},
+	{"DescribeLimits", "describe_limits", KvamOpDescribeLimits},
+	{"DescribeTable", "describe_table", KvamOpDescribeTable},
+	{"DescribeTimeToLive", "describe_time_to_live", KvamOpDescribeTimeToLive},
+	{"ListTables", "list_tables", KvamOpListTables},
+	{"ListTagsOfResource", "list_tags_of_resource", KvamOpListTagsOfResource},
+	{"TagResource", "tag_resource", KvamOpTagResource},
+	{"UntagResource", "untag_resource", KvamOpUntagResource},
+	{"UpdateTable", "update_table", KvamOpUpdateTable},
+	{"UpdateTimeToLive", "update_time_to_live", KvamOpUpdateTimeToLive},
+	/* single-item data plane */
+	{"DeleteItem", "delete_item", KvamOpDeleteItem},
+	{"GetItem", "get_item", KvamOpGetItem},
+	{"PutItem", "put_item", KvamOpPutItem},
+	{"UpdateItem", "update_item", KvamOpUpdateItem},
+};
+
+const KvamOperation *
+KvamOperationFind(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < lengthof(operations); i++)
+		if (strcmp(operations[i].name, name) == 0)
+			return &operations[i];
+	return NULL;
+}
+
+static const KvamOperation *
+find_by_sqlname(const char *sqlname)
+{
+	int			i;
+
+	for (i = 0; i < lengthof(operations); i++)
+		if (strcmp(operations[i].sqlname, sqlname) == 0)
+			return &operations[i];
+	return NULL;
+}
+
+static const KvamOperation *
+operation_or_raise(text *name)
+{
+	char	   *s = text_to_cstring(name);
+	const KvamOperation *op = KvamOperationFind(s);
+
+	if (op == NULL)
+		KvamRaise(KVAM_EX_UNKNOWN_OPERATION, "Unknown operation: %s", s);
+	return op;
+}
+
+/*
+ * Run 'op' on 'req'; returns the response text (in the caller's context).
+ */
+static char *
+run_operation(const KvamOperation *op, const JsonbValue *req)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	KvamOut		out;
+
+	if (!KvamReqIsObject(req))
+		KvamRaise(KVAM_EX_SERIALIZATION, "Start of list found where not expected");
+	PG_TRY();
+	{
+		KvamOutInit(&out);
+		op->fn(req, &out);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		bool		conflict;
+
+		MemoryContextSwitchTo(callercxt);
+		edata = CopyErrorData();
+		conflict = (edata->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE ||
+					edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED) &&
+			(edata->detail == NULL || strncmp(edata->detail, "{\"__type\"", 9) != 0);
+		if (!conflict)
+		{
+			FreeErrorData(edata);
+			PG_RE_THROW();
+		}
+		FlushErrorState();
+		KvamRaise(KVAM_EX_TRANSACTION_CONFLICT,
+				  "Transaction is ongoing for the item");
+	}
+	PG_END_TRY();
+	return KvamOutFinish(&out);
+}
+
+static Jsonb *
+response_jsonb(char *text)
+{
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+}
+
+PG_FUNCTION_INFO_V1(kvam_execute);
+PG_FUNCTION_INFO_V1(kvam_execute_text);
+PG_FUNCTION_INFO_V1(kvam_api_op);
+
+/*
+ * kvam_execute is kvam.execute(operation text, request jsonb) RETURNS
+ * jsonb.
+ */
+Datum
+kvam_execute(PG_FUNCTION_ARGS)
+{
+	const KvamOperation *op = operation_or_raise(PG_GETARG_TEXT_PP(0));
+	JsonbValue	req;
+
+	KvamJsonbRoot(PG_GETARG_JSONB_P(1), &req);
+	PG_RETURN_JSONB_P(response_jsonb(run_operation(op, &req)));
+}
+
+/*
+ * kvam_execute_text is kvam.execute(operation text, request text) RETURNS
+ * text: the same on JSON text, so requests and items may hold U+0000.
+ */
+Datum
+kvam_execute_text(PG_FUNCTION_ARGS)
+{
+	const KvamOperation *op = operation_or_raise(PG_GETARG_TEXT_PP(0));
+	text	   *t = PG_GETARG_TEXT_PP(1);
+	JsonbValue	req;
+
+	KvamJsonTextParse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &req);
+	PG_RETURN_TEXT_P(cstring_to_text(run_operation(op, &req)));
+}
+
+/*
+ * kvam_api_op implements every kvam.<operation>(request jsonb) RETURNS
+ * jsonb: the operation is found from the SQL function's name (once per
+ * call site, cached in fn_extra).
+ */
+Datum
+kvam_api_op(PG_FUNCTION_ARGS)
+{
+	const KvamOperation *op = (const KvamOperation *) fcinfo->flinfo->fn_extra;
+	JsonbValue	req;
+
+	if (op == NULL)
+	{
+		char	   *name = get_func_name(fcinfo->flinfo->fn_oid);
+
+		op = name ? find_by_sqlname(name) : NULL;
+		if (op == NULL)
+			elog(ERROR, "function %s is not a kvam API operation", name ? name : "?");
+		fcinfo->flinfo->fn_extra = (void *) op;
+	}
+	KvamJsonbRoot(PG_GETARG_JSONB_P(0), &req);
+	PG_RETURN_JSONB_P(response_jsonb(run_operation(op, &req)));
+}
