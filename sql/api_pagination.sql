@@ -5,21 +5,8 @@ CREATE EXTENSION IF NOT EXISTS kvam;
 RESET client_min_messages;
 \set VERBOSITY terse
 
-CREATE OR REPLACE FUNCTION mk_table(name text, pt text, st text) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  ct CONSTANT jsonb := '{"S":"text COLLATE \"C\"","N":"numeric","B":"bytea"}';
-BEGIN
-  EXECUTE format('CREATE TABLE %I (pk %s NOT NULL, %s item kvam.item NOT NULL) USING kvam',
-                 name, ct->>pt, CASE WHEN st IS NULL THEN '' ELSE format('sk %s NOT NULL,', ct->>st) END);
-  EXECUTE format('CREATE UNIQUE INDEX %I ON %I USING kvam_key (pk%s)', name || '_key', name,
-                 CASE WHEN st IS NULL THEN '' ELSE ', sk' END);
-  INSERT INTO kvam.tables (table_name, relid, table_id, hash_key_name, hash_key_type,
-                           range_key_name, range_key_type, description)
-  VALUES (name, name::regclass, gen_random_uuid(), 'p', pt,
-          CASE WHEN st IS NULL THEN NULL ELSE 's' END, st, '{}');
-END $$;
 
-SELECT mk_table('log', 'S', 'N');
+SELECT kvam.create_table('{"TableName":"log","KeySchema":[{"AttributeName":"p","KeyType":"HASH"},{"AttributeName":"s","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"p","AttributeType":"S"},{"AttributeName":"s","AttributeType":"N"}],"BillingMode":"PAY_PER_REQUEST"}') IS NOT NULL AS created;
 INSERT INTO log SELECT 'a', i, ('{"v":{"N":"' || i || '"}}')::jsonb::kvam.item FROM generate_series(1, 10) i;
 CREATE FUNCTION lq(req text) RETURNS jsonb LANGUAGE sql AS $$
   SELECT kvam.query(('{"TableName":"log","KeyConditionExpression":"p = :p","ExpressionAttributeValues":{":p":{"S":"a"}' || req || '}')::jsonb) $$;
@@ -45,7 +32,7 @@ SELECT ns(lq('},"Limit":2,"ExclusiveStartKey":{"p":{"S":"a"},"s":{"N":"0.40E1"}}
 
 -- a page stops at 1 MB of items read, even when the filter keeps none;
 -- LastEvaluatedKey lets the client go on
-SELECT mk_table('pblobs', 'N', NULL);
+SELECT kvam.create_table('{"TableName":"pblobs","KeySchema":[{"AttributeName":"p","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"p","AttributeType":"N"}],"BillingMode":"PAY_PER_REQUEST"}') IS NOT NULL AS created;
 INSERT INTO pblobs SELECT i, ('{"x":{"S":"' || repeat('x', 300000) || '"}}')::jsonb::kvam.item FROM generate_series(1, 8) i;
 CREATE FUNCTION scan_pages(req text) RETURNS TABLE (page int, count jsonb, scanned jsonb, more bool) LANGUAGE plpgsql AS $$
 DECLARE
@@ -70,5 +57,5 @@ SELECT * FROM scan_pages(',"Select":"COUNT","Limit":3');
 SELECT * FROM scan_pages(',"ProjectionExpression":"p","ReturnConsumedCapacity":"TOTAL","ConsistentRead":true');
 SELECT r->'ConsumedCapacity' FROM kvam.scan('{"TableName":"pblobs","Select":"COUNT","ReturnConsumedCapacity":"TOTAL"}') r;
 
-DROP TABLE log, pblobs;
-DELETE FROM kvam.tables WHERE table_name IN ('log', 'pblobs');
+SELECT kvam.delete_table('{"TableName":"log"}') IS NOT NULL;
+SELECT kvam.delete_table('{"TableName":"pblobs"}') IS NOT NULL;

@@ -4,23 +4,8 @@ CREATE EXTENSION IF NOT EXISTS kvam;
 RESET client_min_messages;
 \set VERBOSITY terse
 
--- A DynamoDB table made by hand in the shape of docs/api.md (the control
--- plane is tested elsewhere): hash key "p", range key "s".
-CREATE OR REPLACE FUNCTION mk_table(name text, pt text, st text) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  ct CONSTANT jsonb := '{"S":"text COLLATE \"C\"","N":"numeric","B":"bytea"}';
-BEGIN
-  EXECUTE format('CREATE TABLE %I (pk %s NOT NULL, %s item kvam.item NOT NULL) USING kvam',
-                 name, ct->>pt, CASE WHEN st IS NULL THEN '' ELSE format('sk %s NOT NULL,', ct->>st) END);
-  EXECUTE format('CREATE UNIQUE INDEX %I ON %I USING kvam_key (pk%s)', name || '_key', name,
-                 CASE WHEN st IS NULL THEN '' ELSE ', sk' END);
-  INSERT INTO kvam.tables (table_name, relid, table_id, hash_key_name, hash_key_type,
-                           range_key_name, range_key_type, description)
-  VALUES (name, name::regclass, gen_random_uuid(), 'p', pt,
-          CASE WHEN st IS NULL THEN NULL ELSE 's' END, st, '{}');
-END $$;
 
-SELECT mk_table('orders', 'S', 'S');
+SELECT kvam.create_table('{"TableName":"orders","KeySchema":[{"AttributeName":"p","KeyType":"HASH"},{"AttributeName":"s","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"p","AttributeType":"S"},{"AttributeName":"s","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}') IS NOT NULL AS created;
 INSERT INTO orders VALUES
   ('u1', 'o#001', '{"amt":{"N":"10"},"st":{"S":"open"}}'),
   ('u1', 'o#002', '{"amt":{"N":"25.5"},"st":{"S":"shipped"}}'),
@@ -122,23 +107,25 @@ SELECT kvam.query('{"TableName":"nosuchtable","KeyConditionExpression":"p = :p",
 SELECT kvam.query('{"KeyConditionExpression":"p = :p","ExpressionAttributeValues":{":p":{"S":"u1"}}}');
 
 -- number sort keys order numerically, binary ones by unsigned bytes
-SELECT mk_table('events', 'N', 'N');
+SELECT kvam.create_table('{"TableName":"events","KeySchema":[{"AttributeName":"p","KeyType":"HASH"},{"AttributeName":"s","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"p","AttributeType":"N"},{"AttributeName":"s","AttributeType":"N"}],"BillingMode":"PAY_PER_REQUEST"}') IS NOT NULL AS created;
 INSERT INTO events VALUES (1, 100, '{}'), (1, -5, '{}'), (1, 2, '{}'), (1, 10, '{}'), (1, 0.5, '{}'), (2, 1, '{}');
 SELECT kvam.query('{"TableName":"events","KeyConditionExpression":"p = :p","ExpressionAttributeValues":{":p":{"N":"1"}}}')->'Items';
 SELECT kvam.query('{"TableName":"events","KeyConditionExpression":"p = :p AND s BETWEEN :a AND :b","ScanIndexForward":false,"ExpressionAttributeValues":{":p":{"N":"1.0"},":a":{"N":"0"},":b":{"N":"1E1"}}}')->'Items';
 SELECT kvam.query('{"TableName":"events","KeyConditionExpression":"p = :p AND begins_with(s, :a)","ExpressionAttributeValues":{":p":{"N":"1"},":a":{"N":"1"}}}');
-SELECT mk_table('blobs', 'B', 'B');
+SELECT kvam.create_table('{"TableName":"blobs","KeySchema":[{"AttributeName":"p","KeyType":"HASH"},{"AttributeName":"s","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"p","AttributeType":"B"},{"AttributeName":"s","AttributeType":"B"}],"BillingMode":"PAY_PER_REQUEST"}') IS NOT NULL AS created;
 INSERT INTO blobs VALUES ('\x01', '\x00ff', '{}'), ('\x01', '\xff', '{}'), ('\x01', '\x00', '{}'), ('\x01', '\x0001', '{}'), ('\x01', '\x7f', '{}');
 SELECT kvam.query('{"TableName":"blobs","KeyConditionExpression":"p = :p","ExpressionAttributeValues":{":p":{"B":"AQ=="}}}')->'Items';
 SELECT kvam.query('{"TableName":"blobs","KeyConditionExpression":"p = :p AND begins_with(s, :b)","ExpressionAttributeValues":{":p":{"B":"AQ=="},":b":{"B":"AA=="}}}')->'Items';
 
 -- the 1 MB page cap counts the size of the items read
-SELECT mk_table('big', 'S', 'N');
+SELECT kvam.create_table('{"TableName":"big","KeySchema":[{"AttributeName":"p","KeyType":"HASH"},{"AttributeName":"s","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"p","AttributeType":"S"},{"AttributeName":"s","AttributeType":"N"}],"BillingMode":"PAY_PER_REQUEST"}') IS NOT NULL AS created;
 INSERT INTO big SELECT 'k', i, ('{"blob":{"S":"' || repeat('x', 100000) || '"}}')::jsonb::kvam.item FROM generate_series(1, 15) i;
 SELECT r->'Count' AS count, r->'ScannedCount' AS scanned, r->'LastEvaluatedKey' AS last
 FROM kvam.query('{"TableName":"big","KeyConditionExpression":"p = :p","ProjectionExpression":"s","ExpressionAttributeValues":{":p":{"S":"k"}}}') r;
 SELECT r->'Count' AS count, r->'ScannedCount' AS scanned, r->'LastEvaluatedKey' AS last
 FROM kvam.query('{"TableName":"big","KeyConditionExpression":"p = :p","ProjectionExpression":"s","ExclusiveStartKey":{"p":{"S":"k"},"s":{"N":"11"}},"ExpressionAttributeValues":{":p":{"S":"k"}}}') r;
 
-DROP TABLE orders, events, blobs, big;
-DELETE FROM kvam.tables WHERE table_name IN ('orders', 'events', 'blobs', 'big');
+SELECT kvam.delete_table('{"TableName":"orders"}') IS NOT NULL;
+SELECT kvam.delete_table('{"TableName":"events"}') IS NOT NULL;
+SELECT kvam.delete_table('{"TableName":"blobs"}') IS NOT NULL;
+SELECT kvam.delete_table('{"TableName":"big"}') IS NOT NULL;

@@ -4,21 +4,8 @@ CREATE EXTENSION IF NOT EXISTS kvam;
 RESET client_min_messages;
 \set VERBOSITY terse
 
-CREATE OR REPLACE FUNCTION mk_table(name text, pt text, st text) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  ct CONSTANT jsonb := '{"S":"text COLLATE \"C\"","N":"numeric","B":"bytea"}';
-BEGIN
-  EXECUTE format('CREATE TABLE %I (pk %s NOT NULL, %s item kvam.item NOT NULL) USING kvam',
-                 name, ct->>pt, CASE WHEN st IS NULL THEN '' ELSE format('sk %s NOT NULL,', ct->>st) END);
-  EXECUTE format('CREATE UNIQUE INDEX %I ON %I USING kvam_key (pk%s)', name || '_key', name,
-                 CASE WHEN st IS NULL THEN '' ELSE ', sk' END);
-  INSERT INTO kvam.tables (table_name, relid, table_id, hash_key_name, hash_key_type,
-                           range_key_name, range_key_type, description)
-  VALUES (name, name::regclass, gen_random_uuid(), 'p', pt,
-          CASE WHEN st IS NULL THEN NULL ELSE 's' END, st, '{}');
-END $$;
 
-SELECT mk_table('things', 'S', NULL);
+SELECT kvam.create_table('{"TableName":"things","KeySchema":[{"AttributeName":"p","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"p","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}') IS NOT NULL AS created;
 INSERT INTO things SELECT 'k' || i, ('{"n":{"N":"' || i || '"},"odd":{"BOOL":' || (i % 2 = 1) || '}}')::jsonb::kvam.item
 FROM generate_series(1, 200) i;
 
@@ -93,5 +80,4 @@ SELECT kvam.scan('{"TableName":"no_such_table"}');
 SELECT kvam.scan('{"TableName":"ab"}');
 SELECT kvam.scan('{"TableName":"a b c"}');
 
-DROP TABLE things;
-DELETE FROM kvam.tables WHERE table_name = 'things';
+SELECT kvam.delete_table('{"TableName":"things"}') IS NOT NULL;

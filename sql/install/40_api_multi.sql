@@ -20,7 +20,5 @@ CREATE FUNCTION kvam._legacy_key_conditions(request jsonb, partition_key text,
 	AS 'MODULE_PATHNAME', 'kvam_legacy_key_conditions' LANGUAGE C IMMUTABLE;
 
 -- Query and Scan (docs/api.md).
-CREATE FUNCTION kvam.query(request jsonb) RETURNS jsonb
-	AS 'MODULE_PATHNAME', 'kvam_query' LANGUAGE C STRICT VOLATILE;
-CREATE FUNCTION kvam.scan(request jsonb) RETURNS jsonb
-	AS 'MODULE_PATHNAME', 'kvam_scan' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.query(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.scan(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;

@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 
 #include "api/errors.h"
+#include "api/multiops.h"
 #include "api/ops.h"
 #include "item/itemjson.h"
 
@@ -51,6 +52,9 @@ static const KvamOperation operations[] = {
 	{"GetItem", "get_item", KvamOpGetItem},
 	{"PutItem", "put_item", KvamOpPutItem},
 	{"UpdateItem", "update_item", KvamOpUpdateItem},
+	/* multi-item data plane (api/multiops.h) */
+	{"Query", "query", KvamOpQuery},
+	{"Scan", "scan", KvamOpScan},
 };
 
 const KvamOperation *

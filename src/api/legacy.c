@@ -26,7 +26,7 @@
 
 #include "api/errors.h"
 #include "api/legacy.h"
-#include "api/reqparam.h"
+#include "api/request.h"
 #include "expr/legacy.h"
 #include "item/itemjson.h"
 
@@ -134,7 +134,7 @@ parse_op(const JsonbValue *cond, const char *param, const char *attr)
 	char	   *s;
 	int			i;
 
-	if (!KvamReqString(cond, "ComparisonOperator", &s, NULL))
+	if ((s = KvamReqString(cond, "ComparisonOperator")) == NULL)
 		KvamValidationError("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null",
 							member_path(param, attr, "comparisonOperator"));
 	for (i = 0; i < lengthof(op_names); i++)
@@ -214,13 +214,17 @@ check_term(const KvamLegacyTerm *t)
 	}
 }
 
-/* AttributeValueList (or a single Value) -> values; validated. */
+/* The AttributeValueList of a condition, validated; NULL when absent. */
 static KvamAttr **
-value_list(const JsonbValue *list, int *n)
+value_list(const JsonbValue *cond, int *n)
 {
-	JsonbValue *elems = KvamJsonArrayElems(list, n);
-	KvamAttr  **vals = palloc(sizeof(KvamAttr *) * Max(*n, 1));
+	JsonbValue *elems = KvamReqArray(cond, "AttributeValueList", n);
+	KvamAttr  **vals;
 	int			i;
+
+	if (elems == NULL)
+		return NULL;
+	vals = palloc(sizeof(KvamAttr *) * Max(*n, 1));
 
 	for (i = 0; i < *n; i++)
 		vals[i] = KvamAttrFromJson(&elems[i], NULL, NULL);
@@ -231,17 +235,9 @@ value_list(const JsonbValue *list, int *n)
 static void
 parse_condition(const JsonbValue *cond, const char *param, KvamLegacyTerm *t)
 {
-	JsonbValue	list;
-
 	if (!KvamReqIsObject(cond))
 		KvamRaise(KVAM_EX_SERIALIZATION, "Unexpected value type in payload");
-	if (KvamReqArray(cond, "AttributeValueList", &list))
-		t->values = value_list(&list, &t->nvalues);
-	else
-	{
-		t->nvalues = 0;
-		t->values = NULL;
-	}
+	t->values = value_list(cond, &t->nvalues);
 	t->op = parse_op(cond, param, pnstrdup(t->attr.data, t->attr.len));
 	check_term(t);
 }
@@ -251,7 +247,8 @@ static void
 parse_expected(const JsonbValue *cond, KvamLegacyTerm *t)
 {
 	char	   *attr = pnstrdup(t->attr.data, t->attr.len);
-	JsonbValue	list;
+	KvamAttr  **list;
+	int			nlist;
 	JsonbValue	value;
 	bool		has_list;
 	bool		has_value;
@@ -261,7 +258,8 @@ parse_expected(const JsonbValue *cond, KvamLegacyTerm *t)
 
 	if (!KvamReqIsObject(cond))
 		KvamRaise(KVAM_EX_SERIALIZATION, "Unexpected value type in payload");
-	has_list = KvamReqArray(cond, "AttributeValueList", &list);
+	list = value_list(cond, &nlist);
+	has_list = list != NULL;
 	has_value = KvamReqMember(cond, "Value", &value);
 	has_exists = KvamReqBool(cond, "Exists", &exists);
 
@@ -279,7 +277,10 @@ parse_expected(const JsonbValue *cond, KvamLegacyTerm *t)
 			KvamValidationError(MSG_INVALID "Value or AttributeValueList must be used with ComparisonOperator: %s for Attribute: %s",
 								op_names[t->op], attr);
 		if (has_list)
-			t->values = value_list(&list, &t->nvalues);
+		{
+			t->values = list;
+			t->nvalues = nlist;
+		}
 		else if (has_value)
 		{
 			t->values = palloc(sizeof(KvamAttr *));
@@ -349,7 +350,7 @@ KvamLegacyConditions(const JsonbValue *req, const char *param)
 	char	   *op;
 	bool		use_or = false;
 
-	if (KvamReqString(req, "ConditionalOperator", &op, NULL))
+	if ((op = KvamReqString(req, "ConditionalOperator")) != NULL)
 	{
 		if (strcmp(op, "OR") == 0)
 			use_or = true;
@@ -469,14 +470,15 @@ KvamLegacyAttributeUpdates(const JsonbValue *req)
 		const JsonbValue *u = &pairs[i].value;
 		KvamLegacyUpdate *a = &acts[i];
 		JsonbValue	value;
-		char	   *action = "PUT";
+		char	   *action;
 		KvamAttrType ty;
 
 		a->attr.data = pairs[i].key.val.string.val;
 		a->attr.len = pairs[i].key.val.string.len;
 		if (!KvamReqIsObject(u))
 			KvamRaise(KVAM_EX_SERIALIZATION, "Unexpected value type in payload");
-		(void) KvamReqString(u, "Action", &action, NULL);
+		if ((action = KvamReqString(u, "Action")) == NULL)
+			action = "PUT";
 		if (strcmp(action, "PUT") == 0)
 			a->action = KVAM_LACT_PUT;
 		else if (strcmp(action, "ADD") == 0)
@@ -514,16 +516,14 @@ KvamLegacyAttributeUpdates(const JsonbValue *req)
 KvamProjection *
 KvamLegacyAttributesToGet(const JsonbValue *req)
 {
-	JsonbValue	arr;
 	JsonbValue *elems;
 	KvamBytes  *names;
 	int			n;
 	int			i;
 	int			j;
 
-	if (!KvamReqArray(req, "AttributesToGet", &arr))
+	if ((elems = KvamReqArray(req, "AttributesToGet", &n)) == NULL)
 		return NULL;
-	elems = KvamJsonArrayElems(&arr, &n);
 	if (n == 0)
 		KvamValidationError("1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1");
 	names = palloc(sizeof(KvamBytes) * n);

@@ -22,7 +22,7 @@
 
 #include "api/errors.h"
 #include "api/legacy.h"
-#include "api/reqparam.h"
+#include "api/request.h"
 #include "expr/exprjson.h"
 #include "item/itemjson.h"
 
@@ -58,7 +58,9 @@ request_arg(FunctionCallInfo fcinfo, JsonbValue *req, const char *opname)
 		ereport(ERROR,
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				errmsg("request must not be null"));
-	KvamReqRoot(PG_GETARG_JSONB_P(0), req);
+	KvamJsonbRoot(PG_GETARG_JSONB_P(0), req);
+	if (!KvamReqIsObject(req))
+		KvamRaise(KVAM_EX_SERIALIZATION, "Start of list found where not expected");
 	(void) KvamLegacyCheckParams(req, param_set(opname));
 }
 

@@ -4,8 +4,9 @@
  *	  The multi-item operations of the DynamoDB API: Query, Scan,
  *	  BatchGetItem, BatchWriteItem, TransactGetItems, TransactWriteItems.
  *
- * Each takes the request document and returns the response document,
- * field for field as DynamoDB; errors are raised through api/errors.h.
+ * Each reads the request document and writes the response document,
+ * field for field as DynamoDB, and is registered in execute.c's table;
+ * errors are raised through api/errors.h.
  * They run with the caller's privileges (api/table.h) inside the caller's
  * transaction.
  *
@@ -17,9 +18,10 @@
 #ifndef KVAM_API_MULTIOPS_H
 #define KVAM_API_MULTIOPS_H
 
-#include "utils/jsonb.h"
+#include "api/request.h"
 
-extern Jsonb *KvamOpQuery(Jsonb *request);
-extern Jsonb *KvamOpScan(Jsonb *request);
+/* Signatures of KvamOpFunc (api/ops.h). */
+extern void KvamOpQuery(const JsonbValue *req, KvamOut *out);
+extern void KvamOpScan(const JsonbValue *req, KvamOut *out);
 
 #endif							/* KVAM_API_MULTIOPS_H */

@@ -15,7 +15,7 @@
 
 #include "api/errors.h"
 #include "api/pagination.h"
-#include "api/reqparam.h"
+#include "api/request.h"
 #include "item/itemjson.h"
 
 void
@@ -24,10 +24,8 @@ KvamPageStart(KvamPage *page, const JsonbValue *req)
 	int64		limit = 0;
 
 	memset(page, 0, sizeof(KvamPage));
-	if (KvamReqInt(req, "Limit", &limit) && limit < 1)
-		KvamValidationError("1 validation error detected: Value '" INT64_FORMAT "' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
-							limit);
-	page->limit = limit;
+	(void) KvamReqInt64(req, "Limit", &limit);
+	page->limit = Max(limit, 0);
 }
 
 bool
@@ -72,12 +70,4 @@ KvamStartKeyFromRequest(const JsonbValue *req, const KvamKeySchema *ks)
 	}
 	PG_END_TRY();
 	return key;
-}
-
-double
-KvamReadUnits(int64 bytes, bool consistent)
-{
-	int64		units = Max((bytes + 4095) / 4096, 1);
-
-	return consistent ? (double) units : units / 2.0;
 }

@@ -36,8 +36,8 @@ typedef struct KvamPage
 } KvamPage;
 
 /*
- * KvamPageStart reads the request's Limit (ValidationException when below
- * 1) and starts an empty page.
+ * KvamPageStart reads the request's Limit (already checked to be at least
+ * 1, see readpage.h) and starts an empty page.
  */
 extern void KvamPageStart(KvamPage *page, const JsonbValue *req);
 
@@ -55,12 +55,5 @@ extern bool KvamPageAdd(KvamPage *page, int64 size);
  */
 extern KvamAttr *KvamStartKeyFromRequest(const JsonbValue *req,
 										 const KvamKeySchema *ks);
-
-/*
- * KvamReadUnits is the read capacity of reading 'bytes' bytes in one
- * operation: 4 KB units rounded up (at least one), halved for eventually
- * consistent reads.
- */
-extern double KvamReadUnits(int64 bytes, bool consistent);
 
 #endif							/* KVAM_API_PAGINATION_H */

@@ -29,7 +29,7 @@
 #include "api/errors.h"
 #include "api/multiops.h"
 #include "api/readpage.h"
-#include "api/reqparam.h"
+#include "api/request.h"
 #include "api/table.h"
 #include "expr/legacy.h"
 #include "item/item.h"
@@ -187,17 +187,16 @@ apply_start_key(KvamApiTable *t, const KvamKeyCondition *kc, const KvamAttr *sta
 /*
  * KvamOpQuery runs a Query request.
  */
-Jsonb *
-KvamOpQuery(Jsonb *request)
+void
+KvamOpQuery(const JsonbValue *req, KvamOut *out)
 {
-	JsonbValue	req;
+	KvamValErrors e;
 	KvamReadPage rp;
 	KvamApiTable *t;
 	KvamKeyCondition *kc;
 	KvamAttr   *start;
 	char	   *table_name;
 	char	   *expr;
-	int			len;
 	bool		forward = true;
 	StringInfoData lo,
 				hi,
@@ -205,19 +204,20 @@ KvamOpQuery(Jsonb *request)
 	KvamRowBound lower,
 				upper;
 
-	KvamReqRoot(request, &req);
-	table_name = KvamReqTableName(&req);
-	KvamReadPageParse(&rp, &req, KVAM_PARAMS_QUERY);
-	if (!KvamReqHas(&req, "KeyConditions") && !KvamReqHas(&req, "KeyConditionExpression"))
+	KvamValInit(&e);
+	table_name = KvamReadPageValidate(&rp, req, &e);
+	KvamValRaise(&e);
+	KvamReadPageParse(&rp, req, KVAM_PARAMS_QUERY);
+	if (!KvamReqHas(req, "KeyConditions") && !KvamReqHas(req, "KeyConditionExpression"))
 		KvamValidationError("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
-	(void) KvamReqBool(&req, "ScanIndexForward", &forward);
+	(void) KvamReqBool(req, "ScanIndexForward", &forward);
 
 	t = KvamTableOpen(table_name, "Query", ACL_SELECT);
 	rp.ks = &t->def->key;
-	if (KvamReqString(&req, "KeyConditionExpression", &expr, &len))
-		kc = KvamKeyConditionParse(expr, len, rp.ctx, rp.ks->hash_name, rp.ks->range_name);
+	if ((expr = KvamReqString(req, "KeyConditionExpression")) != NULL)
+		kc = KvamKeyConditionParse(expr, strlen(expr), rp.ctx, rp.ks->hash_name, rp.ks->range_name);
 	else
-		kc = KvamLegacyKeyConditions(&req, rp.ks->hash_name, rp.ks->range_name);
+		kc = KvamLegacyKeyConditions(req, rp.ks->hash_name, rp.ks->range_name);
 	KvamReadPageFinishParse(&rp);
 	check_key_types(rp.ks, kc);
 	if (rp.filter)
@@ -232,7 +232,7 @@ KvamOpQuery(Jsonb *request)
 			KvamValidationError("%s can only contain non-primary key attributes: Primary key attribute: %s",
 								what, rp.ks->range_name);
 	}
-	start = KvamStartKeyFromRequest(&req, rp.ks);
+	start = KvamStartKeyFromRequest(req, rp.ks);
 
 	initStringInfo(&lo);
 	initStringInfo(&hi);
@@ -243,5 +243,5 @@ KvamOpQuery(Jsonb *request)
 
 	KvamReadPageRun(&rp, t, lower, upper, !forward);
 	KvamTableClose(t);
-	return KvamReadPageResponse(&rp, table_name);
+	KvamReadPageResponse(&rp, table_name, out);
 }

@@ -20,10 +20,9 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "api/capacity.h"
 #include "api/errors.h"
 #include "api/readpage.h"
-#include "api/reqparam.h"
-#include "api/respdoc.h"
 #include "api/table.h"
 #include "expr/exprjson.h"
 #include "item/item.h"
@@ -36,45 +35,26 @@ static const char *const select_names[] = {
 };
 
 /*
- * KvamReturnCapacityFromRequest reads ReturnConsumedCapacity.
+ * KvamReadPageValidate collects the constraint errors of the shared
+ * members.
  */
-KvamReturnCapacity
-KvamReturnCapacityFromRequest(const JsonbValue *req)
+char *
+KvamReadPageValidate(KvamReadPage *rp, const JsonbValue *req, KvamValErrors *e)
 {
-	char	   *s;
+	static const char *const selects[] = {"SPECIFIC_ATTRIBUTES", "COUNT",
+	"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", NULL};
+	char	   *table_name = KvamReqString(req, "TableName");
+	char	   *select = KvamReqString(req, "Select");
+	int64		limit;
 
-	if (!KvamReqString(req, "ReturnConsumedCapacity", &s, NULL) ||
-		strcmp(s, "NONE") == 0)
-		return KVAM_RCC_NONE;
-	if (strcmp(s, "TOTAL") == 0)
-		return KVAM_RCC_TOTAL;
-	if (strcmp(s, "INDEXES") == 0)
-		return KVAM_RCC_INDEXES;
-	KvamValidationError("1 validation error detected: Value '%s' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
-						s);
-	return KVAM_RCC_NONE;		/* keep compiler quiet */
-}
-
-/*
- * KvamConsumedCapacity renders {"TableName": ..., "CapacityUnits": n}
- * (plus "Table": {"CapacityUnits": n} for INDEXES).
- */
-void
-KvamConsumedCapacity(KvamResp *r, KvamReturnCapacity rcc,
-					 const char *table_name, double units)
-{
-	if (rcc == KVAM_RCC_NONE)
-		return;
-	KvamRespBeginObject(r, "ConsumedCapacity");
-	KvamRespString(r, "TableName", table_name);
-	KvamRespNumber(r, "CapacityUnits", units);
-	if (rcc == KVAM_RCC_INDEXES)
-	{
-		KvamRespBeginObject(r, "Table");
-		KvamRespNumber(r, "CapacityUnits", units);
-		KvamRespEndObject(r);
-	}
-	KvamRespEndObject(r);
+	memset(rp, 0, sizeof(KvamReadPage));
+	KvamValTableName(e, table_name, "tableName", true);
+	if (KvamReqInt64(req, "Limit", &limit) && limit < 1)
+		KvamValAdd(e, psprintf(INT64_FORMAT, limit), "limit",
+				   "Member must have value greater than or equal to 1");
+	KvamValEnum(e, select, "select", selects);
+	rp->rcc = KvamReqReturnCapacity(req, e);
+	return table_name;
 }
 
 static Jsonb *
@@ -87,22 +67,21 @@ member_jsonb(const JsonbValue *req, const char *name)
 	return KvamReqToJsonb(&v);
 }
 
+/* Select against the projection (its enum value was checked already). */
 static KvamSelect
 parse_select(const JsonbValue *req, bool has_projection, bool legacy)
 {
 	const char *projname = legacy ? "AttributesToGet" : "ProjectionExpression";
-	char	   *s;
+	char	   *s = KvamReqString(req, "Select");
 	int			i;
-	KvamSelect	sel = KVAM_SELECT_ALL_ATTRIBUTES;
+	KvamSelect	sel;
 
-	if (!KvamReqString(req, "Select", &s, NULL))
+	if (s == NULL)
 		return has_projection ? KVAM_SELECT_SPECIFIC_ATTRIBUTES : KVAM_SELECT_ALL_ATTRIBUTES;
 	for (i = 0; i < lengthof(select_names); i++)
 		if (strcmp(s, select_names[i]) == 0)
 			break;
-	if (i == lengthof(select_names))
-		KvamValidationError("1 validation error detected: Value '%s' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
-							s);
+	Assert(i < lengthof(select_names));
 	sel = (KvamSelect) i;
 	switch (sel)
 	{
@@ -136,10 +115,8 @@ KvamReadPageParse(KvamReadPage *rp, const JsonbValue *req, KvamParamSet set)
 {
 	const char *filter_param = set == KVAM_PARAMS_QUERY ? "QueryFilter" : "ScanFilter";
 	char	   *expr;
-	int			len;
 	char	   *index;
 
-	memset(rp, 0, sizeof(KvamReadPage));
 	rp->cxt = CurrentMemoryContext;
 	rp->legacy = KvamLegacyCheckParams(req, set);
 	rp->ctx = KvamExprContextFromJsonb(member_jsonb(req, "ExpressionAttributeNames"),
@@ -149,15 +126,14 @@ KvamReadPageParse(KvamReadPage *rp, const JsonbValue *req, KvamParamSet set)
 		rp->filter = KvamLegacyConditions(req, filter_param);
 		rp->proj = KvamLegacyAttributesToGet(req);
 	}
-	if (KvamReqString(req, "FilterExpression", &expr, &len))
-		rp->filter = KvamConditionParse(KVAM_EXPR_FILTER, expr, len, rp->ctx);
-	if (KvamReqString(req, "ProjectionExpression", &expr, &len))
-		rp->proj = KvamProjectionParse(expr, len, rp->ctx);
-	if (KvamReqString(req, "IndexName", &index, NULL))
+	if ((expr = KvamReqString(req, "FilterExpression")) != NULL)
+		rp->filter = KvamConditionParse(KVAM_EXPR_FILTER, expr, strlen(expr), rp->ctx);
+	if ((expr = KvamReqString(req, "ProjectionExpression")) != NULL)
+		rp->proj = KvamProjectionParse(expr, strlen(expr), rp->ctx);
+	if ((index = KvamReqString(req, "IndexName")) != NULL)
 		KvamValidationError("The table does not have the specified index: %s", index);
 	rp->select = parse_select(req, rp->proj != NULL, KvamReqHas(req, "AttributesToGet"));
 	(void) KvamReqBool(req, "ConsistentRead", &rp->consistent);
-	rp->rcc = KvamReturnCapacityFromRequest(req);
 	KvamPageStart(&rp->page, req);
 }
 
@@ -232,28 +208,25 @@ KvamReadPageRun(KvamReadPage *rp, KvamApiTable *t, KvamRowBound lower,
 }
 
 /*
- * KvamReadPageResponse renders Items, Count, ScannedCount,
+ * KvamReadPageResponse writes Items, Count, ScannedCount,
  * LastEvaluatedKey and ConsumedCapacity.
  */
-Jsonb *
-KvamReadPageResponse(KvamReadPage *rp, const char *table_name)
+void
+KvamReadPageResponse(KvamReadPage *rp, const char *table_name, KvamOut *out)
 {
-	KvamResp	r = {0};
 	int			i;
 
-	KvamRespBeginObject(&r, NULL);
 	if (rp->select != KVAM_SELECT_COUNT)
 	{
-		KvamRespBeginArray(&r, "Items");
+		KvamOutOpen(out, "Items", '[');
 		for (i = 0; i < rp->nitems; i++)
-			KvamRespItem(&r, NULL, rp->items[i]);
-		KvamRespEndArray(&r);
+			KvamOutItem(out, NULL, rp->items[i]);
+		KvamOutClose(out, ']');
 	}
-	KvamRespInt(&r, "Count", rp->nitems);
-	KvamRespInt(&r, "ScannedCount", rp->page.scanned);
+	KvamOutInt64(out, "Count", rp->nitems);
+	KvamOutInt64(out, "ScannedCount", rp->page.scanned);
 	if (rp->last_key)
-		KvamRespItem(&r, "LastEvaluatedKey", rp->last_key);
-	KvamConsumedCapacity(&r, rp->rcc, table_name,
-						 KvamReadUnits(rp->page.bytes, rp->consistent));
-	return KvamRespFinish(&r);
+		KvamOutItem(out, "LastEvaluatedKey", rp->last_key);
+	KvamCapacityOut(out, "ConsumedCapacity", rp->rcc, table_name,
+					KvamCapacityReadUnits(rp->page.bytes, rp->consistent));
 }

@@ -7,10 +7,14 @@
  *
  * Usage (query.c, scan.c):
  *
- *	  KvamReadPageParse(&rp, req, KVAM_PARAMS_SCAN);  -- before opening the table
+ *	  KvamValInit(&e);
+ *	  table = KvamReadPageValidate(&rp, req, &e);  -- constraint errors...
+ *	  ... the operation's own constraint checks into e ...
+ *	  KvamValRaise(&e);                             -- ...raised together
+ *	  KvamReadPageParse(&rp, req, KVAM_PARAMS_SCAN);
  *	  ... open the table, compute the key range ...
  *	  KvamReadPageRun(&rp, table, lower, upper, backward);
- *	  resp = KvamReadPageResponse(&rp, table_name);
+ *	  KvamReadPageResponse(&rp, table_name, out);
  *
  * Each item read is counted (ScannedCount, Limit, 1 MB) before the filter;
  * items that pass the filter are projected and kept, copied into the
@@ -28,6 +32,7 @@
 #include "api/keymap.h"
 #include "api/legacy.h"
 #include "api/pagination.h"
+#include "api/request.h"
 #include "api/rowscan.h"
 #include "expr/expr.h"
 
@@ -38,13 +43,6 @@ typedef enum KvamSelect
 	KVAM_SELECT_SPECIFIC_ATTRIBUTES,
 	KVAM_SELECT_COUNT
 } KvamSelect;
-
-typedef enum KvamReturnCapacity
-{
-	KVAM_RCC_NONE,
-	KVAM_RCC_TOTAL,
-	KVAM_RCC_INDEXES
-} KvamReturnCapacity;
 
 typedef struct KvamReadPage
 {
@@ -63,6 +61,15 @@ typedef struct KvamReadPage
 	int			capitems;
 	KvamAttr   *last_key;		/* key of the last item read */
 } KvamReadPage;
+
+/*
+ * KvamReadPageValidate starts 'rp' and adds the constraint errors of the
+ * shared members (TableName, Limit, Select, ReturnConsumedCapacity) to
+ * 'e'; returns the TableName.  Nothing is raised yet: DynamoDB reports all
+ * constraint errors of a request together, before any other check.
+ */
+extern char *KvamReadPageValidate(KvamReadPage *rp, const JsonbValue *req,
+								  KvamValErrors *e);
 
 /*
  * KvamReadPageParse validates and compiles the parameters shared by Query
@@ -92,17 +99,8 @@ extern void KvamReadPageRun(KvamReadPage *rp, struct KvamApiTable *t,
 							KvamRowBound lower, KvamRowBound upper,
 							bool backward);
 
-/* KvamReadPageResponse builds the Query/Scan response document. */
-extern Jsonb *KvamReadPageResponse(KvamReadPage *rp, const char *table_name);
-
-/*
- * KvamReturnCapacityFromRequest reads ReturnConsumedCapacity (enum
- * checked), and KvamConsumedCapacity renders the ConsumedCapacity member
- * for one table into 'r' (nothing for NONE).
- */
-extern KvamReturnCapacity KvamReturnCapacityFromRequest(const JsonbValue *req);
-struct KvamResp;
-extern void KvamConsumedCapacity(struct KvamResp *r, KvamReturnCapacity rcc,
-								 const char *table_name, double units);
+/* KvamReadPageResponse writes the Query/Scan response members. */
+extern void KvamReadPageResponse(KvamReadPage *rp, const char *table_name,
+								 KvamOut *out);
 
 #endif							/* KVAM_API_READPAGE_H */

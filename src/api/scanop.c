@@ -24,7 +24,7 @@
 #include "api/errors.h"
 #include "api/multiops.h"
 #include "api/readpage.h"
-#include "api/reqparam.h"
+#include "api/request.h"
 #include "api/table.h"
 #include "lsm/keycode.h"
 
@@ -49,27 +49,29 @@ put_hash(char *buf, uint64 h)
 }
 
 /*
- * Read Segment and TotalSegments with DynamoDB's checks; false when the
- * request has neither.
+ * Read Segment and TotalSegments: their range errors go to 'e' (raised
+ * with the other constraint errors), then DynamoDB's rules on using them
+ * together.  False when the request has neither.
  */
 static bool
-parse_segments(const JsonbValue *req, int64 *seg, int64 *total)
+parse_segments(const JsonbValue *req, KvamValErrors *e, int64 *seg, int64 *total)
 {
-	bool		has_seg = KvamReqInt(req, "Segment", seg);
-	bool		has_total = KvamReqInt(req, "TotalSegments", total);
+	bool		has_seg = KvamReqInt64(req, "Segment", seg);
+	bool		has_total = KvamReqInt64(req, "TotalSegments", total);
 
 	if (has_seg && *seg < 0)
-		KvamValidationError("1 validation error detected: Value '" INT64_FORMAT "' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0",
-							*seg);
+		KvamValAdd(e, psprintf(INT64_FORMAT, *seg), "segment",
+				   "Member must have value greater than or equal to 0");
 	if (has_seg && *seg > MAX_TOTAL_SEGMENTS - 1)
-		KvamValidationError("1 validation error detected: Value '" INT64_FORMAT "' at 'segment' failed to satisfy constraint: Member must have value less than or equal to 999999",
-							*seg);
+		KvamValAdd(e, psprintf(INT64_FORMAT, *seg), "segment",
+				   "Member must have value less than or equal to 999999");
 	if (has_total && *total < 1)
-		KvamValidationError("1 validation error detected: Value '" INT64_FORMAT "' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal to 1",
-							*total);
+		KvamValAdd(e, psprintf(INT64_FORMAT, *total), "totalSegments",
+				   "Member must have value greater than or equal to 1");
 	if (has_total && *total > MAX_TOTAL_SEGMENTS)
-		KvamValidationError("1 validation error detected: Value '" INT64_FORMAT "' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000",
-							*total);
+		KvamValAdd(e, psprintf(INT64_FORMAT, *total), "totalSegments",
+				   "Member must have value less than or equal to 1000000");
+	KvamValRaise(e);
 	if (has_seg && !has_total)
 		KvamValidationError("The TotalSegments parameter is required but was not present in the request when Segment parameter is present");
 	if (has_total && !has_seg)
@@ -83,10 +85,10 @@ parse_segments(const JsonbValue *req, int64 *seg, int64 *total)
 /*
  * KvamOpScan runs a Scan request.
  */
-Jsonb *
-KvamOpScan(Jsonb *request)
+void
+KvamOpScan(const JsonbValue *req, KvamOut *out)
 {
-	JsonbValue	req;
+	KvamValErrors e;
 	KvamReadPage rp;
 	KvamApiTable *t;
 	KvamAttr   *start;
@@ -98,11 +100,13 @@ KvamOpScan(Jsonb *request)
 	KvamRowBound lower = {NULL, 0, true};
 	KvamRowBound upper = {NULL, 0, false};
 	StringInfoData sbuf;
+	bool		has_segments;
 
-	KvamReqRoot(request, &req);
-	table_name = KvamReqTableName(&req);
-	KvamReadPageParse(&rp, &req, KVAM_PARAMS_SCAN);
-	if (parse_segments(&req, &seg, &total))
+	KvamValInit(&e);
+	table_name = KvamReadPageValidate(&rp, req, &e);
+	has_segments = parse_segments(req, &e, &seg, &total);
+	KvamReadPageParse(&rp, req, KVAM_PARAMS_SCAN);
+	if (has_segments)
 	{
 		put_hash(lo, segment_start(seg, total));
 		lower.key = lo;
@@ -118,7 +122,7 @@ KvamOpScan(Jsonb *request)
 	t = KvamTableOpen(table_name, "Scan", ACL_SELECT);
 	rp.ks = &t->def->key;
 	KvamReadPageFinishParse(&rp);
-	start = KvamStartKeyFromRequest(&req, rp.ks);
+	start = KvamStartKeyFromRequest(req, rp.ks);
 	if (start)
 	{
 		initStringInfo(&sbuf);
@@ -133,5 +137,5 @@ KvamOpScan(Jsonb *request)
 	}
 	KvamReadPageRun(&rp, t, lower, upper, false);
 	KvamTableClose(t);
-	return KvamReadPageResponse(&rp, table_name);
+	KvamReadPageResponse(&rp, table_name, out);
 }
