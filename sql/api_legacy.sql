@@ -136,3 +136,18 @@ SELECT kvam._legacy_key_conditions('{"KeyConditions":{"pk":{"ComparisonOperator"
 SELECT kvam._legacy_key_conditions('{"KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"u1"}]},"sk":{"ComparisonOperator":"NOT_NULL"}}}', 'pk', 'sk');
 SELECT kvam._legacy_key_conditions('{"KeyConditions":{"a":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"u1"}]},"b":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"u1"}]},"c":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"u1"}]}}}', 'pk', 'sk');
 SELECT kvam._legacy_key_conditions('{"KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"u1"}]}},"KeyConditionExpression":"pk = :p"}', 'pk', 'sk');
+
+-- the single-item operations take the legacy parameters
+SELECT kvam.create_table('{"TableName":"legacy_t","KeySchema":[{"AttributeName":"k","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"k","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}') IS NOT NULL AS created;
+SELECT kvam.put_item('{"TableName":"legacy_t","Item":{"k":{"S":"a"},"n":{"N":"1"}},"Expected":{"k":{"Exists":false}}}');
+SELECT kvam.put_item('{"TableName":"legacy_t","Item":{"k":{"S":"a"},"n":{"N":"2"}},"Expected":{"k":{"Exists":false}}}');
+SELECT kvam.put_item('{"TableName":"legacy_t","Item":{"k":{"S":"a"},"n":{"N":"2"}},"Expected":{"n":{"Value":{"N":"1"}}},"ReturnValues":"ALL_OLD"}');
+SELECT kvam.update_item('{"TableName":"legacy_t","Key":{"k":{"S":"a"}},"AttributeUpdates":{"n":{"Action":"ADD","Value":{"N":"5"}},"tags":{"Action":"ADD","Value":{"SS":["x"]}},"gone":{"Action":"DELETE"}},"Expected":{"n":{"ComparisonOperator":"GE","AttributeValueList":[{"N":"2"}]}},"ReturnValues":"UPDATED_NEW"}');
+SELECT kvam.update_item('{"TableName":"legacy_t","Key":{"k":{"S":"a"}},"AttributeUpdates":{"k":{"Value":{"S":"b"}}}}');
+SELECT kvam.update_item('{"TableName":"legacy_t","Key":{"k":{"S":"a"}},"AttributeUpdates":{"n":{"Value":{"N":"0"}}},"ConditionExpression":"attribute_exists(n)"}');
+SELECT kvam.get_item('{"TableName":"legacy_t","Key":{"k":{"S":"a"}},"AttributesToGet":["tags","n"]}');
+SELECT kvam.get_item('{"TableName":"legacy_t","Key":{"k":{"S":"a"}},"AttributesToGet":["n"],"ProjectionExpression":"n"}');
+SELECT kvam.delete_item('{"TableName":"legacy_t","Key":{"k":{"S":"a"}},"Expected":{"n":{"Value":{"N":"1"}}}}');
+SELECT kvam.delete_item('{"TableName":"legacy_t","Key":{"k":{"S":"a"}},"Expected":{"n":{"Value":{"N":"7"}},"zzz":{"Exists":true,"Value":{"S":"no"}}},"ConditionalOperator":"OR","ReturnValues":"ALL_OLD"}');
+SELECT kvam.get_item('{"TableName":"legacy_t","Key":{"k":{"S":"a"}}}');
+SELECT kvam.delete_table('{"TableName":"legacy_t"}') IS NOT NULL AS deleted;
