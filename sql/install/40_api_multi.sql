@@ -19,6 +19,8 @@ CREATE FUNCTION kvam._legacy_key_conditions(request jsonb, partition_key text,
 	RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'kvam_legacy_key_conditions' LANGUAGE C IMMUTABLE;
 
--- Query and Scan (docs/api.md).
+-- Query, Scan and the batches (docs/api.md).
 CREATE FUNCTION kvam.query(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
 CREATE FUNCTION kvam.scan(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.batch_get_item(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION kvam.batch_write_item(request jsonb) RETURNS jsonb AS 'MODULE_PATHNAME', 'kvam_api_op' LANGUAGE C STRICT VOLATILE;

@@ -53,6 +53,8 @@ static const KvamOperation operations[] = {
 	{"PutItem", "put_item", KvamOpPutItem},
 	{"UpdateItem", "update_item", KvamOpUpdateItem},
 	/* multi-item data plane (api/multiops.h) */
+	{"BatchGetItem", "batch_get_item", KvamOpBatchGetItem},
+	{"BatchWriteItem", "batch_write_item", KvamOpBatchWriteItem},
 	{"Query", "query", KvamOpQuery},
 	{"Scan", "scan", KvamOpScan},
 };

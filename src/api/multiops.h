@@ -23,5 +23,7 @@
 /* Signatures of KvamOpFunc (api/ops.h). */
 extern void KvamOpQuery(const JsonbValue *req, KvamOut *out);
 extern void KvamOpScan(const JsonbValue *req, KvamOut *out);
+extern void KvamOpBatchGetItem(const JsonbValue *req, KvamOut *out);
+extern void KvamOpBatchWriteItem(const JsonbValue *req, KvamOut *out);
 
 #endif							/* KVAM_API_MULTIOPS_H */
