@@ -57,6 +57,8 @@ static const KvamOperation operations[] = {
 	{"BatchWriteItem", "batch_write_item", KvamOpBatchWriteItem},
 	{"Query", "query", KvamOpQuery},
 	{"Scan", "scan", KvamOpScan},
+	{"TransactGetItems", "transact_get_items", KvamOpTransactGetItems},
+	{"TransactWriteItems", "transact_write_items", KvamOpTransactWriteItems},
 };
 
 const KvamOperation *

@@ -113,8 +113,8 @@ KvamItemReqParse(const JsonbValue *req, KvamItemReq *r, const char *operation,
 
 	/* expressions, or the legacy parameters (api/legacy.h) */
 	legacy = KvamLegacyCheckParams(req, is_get ? KVAM_PARAMS_GET :
-								   strcmp(operation, "UpdateItem") == 0 ?
-								   KVAM_PARAMS_UPDATE : KVAM_PARAMS_PUT);
+								   extra_expr != NULL ? KVAM_PARAMS_UPDATE :
+								   KVAM_PARAMS_PUT);
 	r->ectx = KvamExprContextFromJsonb(names, values);
 	if (legacy)
 	{

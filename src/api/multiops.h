@@ -25,5 +25,7 @@ extern void KvamOpQuery(const JsonbValue *req, KvamOut *out);
 extern void KvamOpScan(const JsonbValue *req, KvamOut *out);
 extern void KvamOpBatchGetItem(const JsonbValue *req, KvamOut *out);
 extern void KvamOpBatchWriteItem(const JsonbValue *req, KvamOut *out);
+extern void KvamOpTransactGetItems(const JsonbValue *req, KvamOut *out);
+extern void KvamOpTransactWriteItems(const JsonbValue *req, KvamOut *out);
 
 #endif							/* KVAM_API_MULTIOPS_H */
