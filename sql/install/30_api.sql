@@ -45,6 +45,7 @@ CREATE TABLE kvam.tables (
 COMMENT ON TABLE kvam.tables IS 'DynamoDB tables of the kvam API (one row per TableName)';
 SELECT pg_catalog.pg_extension_config_dump('kvam.tables', '');
 GRANT SELECT ON kvam.tables TO PUBLIC;
+GRANT USAGE ON SCHEMA kvam TO PUBLIC;
 
 -- kvam.execute: one entry point dispatching by DynamoDB operation name.
 -- The text variant carries requests and items containing \u0000.
