@@ -417,24 +417,6 @@ encode_bound(StringInfo out, const char *prefix, Size prefixlen,
 	return true;
 }
 
-/* Smallest byte string greater than every string starting with 'prefix'. */
-static bool
-prefix_successor(StringInfo s)
-{
-	int			i;
-
-	for (i = s->len - 1; i >= 0; i--)
-	{
-		if ((unsigned char) s->data[i] != 0xFF)
-		{
-			s->data[i]++;
-			s->len = i + 1;
-			return true;
-		}
-	}
-	return false;
-}
-
 /*
  * collect finds the rows of the scan.  A forward scan of a key range only
  * opens the iterator (rows are read as they are asked for, pull_more); a
@@ -501,7 +483,7 @@ collect(IndexScanDesc scan, bool lazy_ok)
 		appendBinaryStringInfo(&lower, prefix.data, prefix.len);
 		initStringInfo(&upper);
 		appendBinaryStringInfo(&upper, prefix.data, prefix.len);
-		have_upper = prefix_successor(&upper);
+		have_upper = KvamKeyPrefixSuccessor(&upper, 0);
 
 		if (info->sktype != KVAM_KEY_NONE)
 			sktype = TupleDescAttr(RelationGetDescr(heap), info->skattnum - 1)->atttypid;

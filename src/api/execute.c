@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 
 #include "api/errors.h"
+#include "api/multiops.h"
 #include "api/ops.h"
 #include "item/itemjson.h"
 
@@ -51,6 +52,13 @@ static const KvamOperation operations[] = {
 	{"GetItem", "get_item", KvamOpGetItem},
 	{"PutItem", "put_item", KvamOpPutItem},
 	{"UpdateItem", "update_item", KvamOpUpdateItem},
+	/* multi-item data plane (api/multiops.h) */
+	{"BatchGetItem", "batch_get_item", KvamOpBatchGetItem},
+	{"BatchWriteItem", "batch_write_item", KvamOpBatchWriteItem},
+	{"Query", "query", KvamOpQuery},
+	{"Scan", "scan", KvamOpScan},
+	{"TransactGetItems", "transact_get_items", KvamOpTransactGetItems},
+	{"TransactWriteItems", "transact_write_items", KvamOpTransactWriteItems},
 };
 
 const KvamOperation *

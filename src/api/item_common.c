@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "api/errors.h"
+#include "api/legacy.h"
 #include "api/item_ops.h"
 #include "expr/exprjson.h"
 #include "item/itemjson.h"
@@ -66,6 +67,7 @@ KvamItemReqParse(const JsonbValue *req, KvamItemReq *r, const char *operation,
 	Jsonb	   *names;
 	Jsonb	   *values;
 	bool		is_get = (rv_allowed == 0);
+	bool		legacy;
 
 	memset(r, 0, sizeof(*r));
 	r->operation = operation;
@@ -109,14 +111,17 @@ KvamItemReqParse(const JsonbValue *req, KvamItemReq *r, const char *operation,
 	else
 		r->key = KvamItemFromJson(&itemv, NULL, NULL);
 
-	/* expressions */
-	if (names != NULL && cond == NULL && extra == NULL)
-		KvamRaise(KVAM_EX_VALIDATION,
-				  "ExpressionAttributeNames can only be specified when using expressions");
-	if (values != NULL && cond == NULL && extra == NULL)
-		KvamRaise(KVAM_EX_VALIDATION,
-				  "ExpressionAttributeValues can only be specified when using expressions");
+	/* expressions, or the legacy parameters (api/legacy.h) */
+	legacy = KvamLegacyCheckParams(req, is_get ? KVAM_PARAMS_GET :
+								   extra_expr != NULL ? KVAM_PARAMS_UPDATE :
+								   KVAM_PARAMS_PUT);
 	r->ectx = KvamExprContextFromJsonb(names, values);
+	if (legacy)
+	{
+		r->condition = KvamLegacyConditions(req, "Expected");
+		r->update = KvamLegacyAttributeUpdates(req);
+		r->projection = KvamLegacyAttributesToGet(req);
+	}
 	if (cond != NULL)
 		r->condition = KvamConditionParse(KVAM_EXPR_CONDITION, cond, strlen(cond), r->ectx);
 	if (extra != NULL && strcmp(extra_expr, "UpdateExpression") == 0)

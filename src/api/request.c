@@ -70,6 +70,14 @@ KvamReqMember(const JsonbValue *obj, const char *name, JsonbValue *out)
 	return false;
 }
 
+bool
+KvamReqHas(const JsonbValue *obj, const char *name)
+{
+	JsonbValue	v;
+
+	return KvamReqMember(obj, name, &v);
+}
+
 /* The Jackson token name of a scalar, for SerializationException texts. */
 static const char *
 token_name(const JsonbValue *v)

@@ -34,6 +34,9 @@
 /* KvamReqMember sets *out to member 'name'; false when absent or null. */
 extern bool KvamReqMember(const JsonbValue *obj, const char *name, JsonbValue *out);
 
+/* KvamReqHas: is member 'name' present and not null? */
+extern bool KvamReqHas(const JsonbValue *obj, const char *name);
+
 /* Typed members; NULL / false when absent.  Wrong JSON type: Serialization. */
 extern char *KvamReqString(const JsonbValue *obj, const char *name);
 extern bool KvamReqBool(const JsonbValue *obj, const char *name, bool *out);

@@ -207,16 +207,24 @@ KvamTableRowToItem(KvamApiTable *t, TupleTableSlot *slot)
 KvamAttr *
 KvamTableGet(KvamApiTable *t, const KvamAttr *key)
 {
+	Snapshot	snap = RegisterSnapshot(GetTransactionSnapshot());
+	KvamAttr   *item = KvamTableGetSnapshot(t, key, snap);
+
+	UnregisterSnapshot(snap);
+	return item;
+}
+
+KvamAttr *
+KvamTableGetSnapshot(KvamApiTable *t, const KvamAttr *key, Snapshot snap)
+{
 	KvamRelInfo *info = KvamRelInfoKeyed(t->rel);
 	StringInfoData buf;
-	Snapshot	snap;
 	KvamKeyGroup g;
 	int			vis;
 	KvamAttr   *item = NULL;
 
 	initStringInfo(&buf);
 	KvamTableEncodeKey(t, key, &buf);
-	snap = RegisterSnapshot(GetTransactionSnapshot());
 	KvamPredicateLockRead(t->rel, snap);
 	KvamKeyGroupLookup(t->rel, info, buf.data, buf.len, snap, &g);
 	vis = KvamChooseVisible(t->rel, &g, snap);
@@ -226,7 +234,6 @@ KvamTableGet(KvamApiTable *t, const KvamAttr *key)
 		item = KvamTableRowToItem(t, t->slot);
 		ExecClearTuple(t->slot);
 	}
-	UnregisterSnapshot(snap);
 	pfree(buf.data);
 	return item;
 }

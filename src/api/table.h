@@ -62,6 +62,7 @@
 #include "nodes/parsenodes.h"
 #include "storage/itemptr.h"
 #include "utils/relcache.h"
+#include "utils/snapshot.h"
 
 #include "api/catalog.h"
 #include "item/attrval.h"
@@ -100,6 +101,14 @@ extern void KvamTableClose(KvamApiTable *t);
  * fresh snapshot sees every write acknowledged before the call.
  */
 extern KvamAttr *KvamTableGet(KvamApiTable *t, const KvamAttr *key);
+
+/*
+ * KvamTableGetSnapshot is KvamTableGet under the caller's (registered)
+ * snapshot, so that several reads see one point in time
+ * (TransactGetItems).
+ */
+extern KvamAttr *KvamTableGetSnapshot(KvamApiTable *t, const KvamAttr *key,
+									  Snapshot snap);
 
 /*
  * KvamTableReadLatest returns the newest committed-or-own item of 'key'

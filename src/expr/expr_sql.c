@@ -172,32 +172,17 @@ push_value(JsonbParseState **ps, const char *key, const KvamAttr *v)
 }
 
 /*
- * kvam_check_key_condition is kvam.check_key_condition(expression,
- * partition_key, sort_key, names, values): the validated key condition as
+ * KvamKeyConditionToJsonb renders a compiled key condition as
  * {"pk": value, "op": "...", "sk": value, "sk2": value}.
  */
-Datum
-kvam_check_key_condition(PG_FUNCTION_ARGS)
+Jsonb *
+KvamKeyConditionToJsonb(const KvamKeyCondition *kc)
 {
 	static const char *const ops[] = {"NONE", "EQ", "LT", "LE", "GT", "GE",
 	"BETWEEN", "BEGINS_WITH"};
-	text	   *expr = expr_arg(fcinfo, 0);
-	char	   *pk;
-	char	   *sk = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
-	KvamExprContext *ctx;
-	KvamKeyCondition *kc;
 	JsonbParseState *ps = NULL;
 	JsonbValue	k;
 	JsonbValue	s;
-
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("partition key name must not be null"));
-	pk = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	ctx = KvamExprContextFromJsonb(ARG_JSONB_OR_NULL(3), ARG_JSONB_OR_NULL(4));
-	kc = KvamKeyConditionParse(VARDATA_ANY(expr), VARSIZE_ANY_EXHDR(expr), ctx, pk, sk);
-	KvamExprCheckUnused(ctx);
 
 	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
 	push_value(&ps, "pk", kc->pk_value);
@@ -213,5 +198,30 @@ kvam_check_key_condition(PG_FUNCTION_ARGS)
 		push_value(&ps, "sk", kc->sk_value1);
 	if (kc->sk_value2)
 		push_value(&ps, "sk2", kc->sk_value2);
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(pushJsonbValue(&ps, WJB_END_OBJECT, NULL)));
+	return JsonbValueToJsonb(pushJsonbValue(&ps, WJB_END_OBJECT, NULL));
+}
+
+/*
+ * kvam_check_key_condition is kvam.check_key_condition(expression,
+ * partition_key, sort_key, names, values): the validated key condition as
+ * KvamKeyConditionToJsonb renders it.
+ */
+Datum
+kvam_check_key_condition(PG_FUNCTION_ARGS)
+{
+	text	   *expr = expr_arg(fcinfo, 0);
+	char	   *pk;
+	char	   *sk = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	KvamExprContext *ctx;
+	KvamKeyCondition *kc;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("partition key name must not be null"));
+	pk = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	ctx = KvamExprContextFromJsonb(ARG_JSONB_OR_NULL(3), ARG_JSONB_OR_NULL(4));
+	kc = KvamKeyConditionParse(VARDATA_ANY(expr), VARSIZE_ANY_EXHDR(expr), ctx, pk, sk);
+	KvamExprCheckUnused(ctx);
+	PG_RETURN_JSONB_P(KvamKeyConditionToJsonb(kc));
 }

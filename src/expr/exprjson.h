@@ -27,4 +27,10 @@
  */
 extern KvamExprContext *KvamExprContextFromJsonb(Jsonb *names, Jsonb *values);
 
+/*
+ * KvamKeyConditionToJsonb renders a compiled key condition for tests:
+ * {"pk": value, "op": "EQ"|..., "sk": value, "sk2": value}.
+ */
+extern Jsonb *KvamKeyConditionToJsonb(const KvamKeyCondition *kc);
+
 #endif							/* KVAM_EXPR_EXPRJSON_H */

@@ -204,6 +204,27 @@ KvamKeyEncode(StringInfo out, KvamKeyType pktype, Datum pk,
 }
 
 /*
+ * KvamKeyPrefixSuccessor increments the last byte below 0xFF and drops
+ * what follows it.
+ */
+bool
+KvamKeyPrefixSuccessor(StringInfo s, int minlen)
+{
+	int			i;
+
+	for (i = s->len - 1; i >= minlen; i--)
+	{
+		if ((unsigned char) s->data[i] != 0xFF)
+		{
+			s->data[i]++;
+			s->len = i + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
  * KvamKeyHashOf returns the partition hash stored in the first
  * KVAM_KEY_HASH_BYTES of an encoded full key.
  */

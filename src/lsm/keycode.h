@@ -97,6 +97,14 @@ KvamKeyCompare(const char *a, Size alen, const char *b, Size blen)
 }
 
 /*
+ * KvamKeyPrefixSuccessor turns 's' in place into the smallest byte string
+ * greater than every string starting with 's', changing only bytes at
+ * offsets >= minlen.  Returns false (leaving 's' unusable) when no such
+ * string exists (all those bytes are 0xFF).
+ */
+extern bool KvamKeyPrefixSuccessor(StringInfo s, int minlen);
+
+/*
  * KvamKeyToText renders an encoded key readably for error messages and
  * kvam.runs() (hex of the hash, then the components).  palloc'd.
  */
