@@ -26,6 +26,7 @@
 
 #include "kvam.h"
 #include "am/kvam_am.h"
+#include "api/catalog.h"
 #include "lsm/page.h"
 #include "lsm/shmem.h"
 #include "wal/xlog.h"
@@ -89,6 +90,7 @@ define_gucs(void)
 								PGC_POSTMASTER, 0,
 								NULL, NULL, NULL);
 	}
+	KvamApiDefineGucs();
 	MarkGUCPrefixReserved("kvam");
 }
 

@@ -253,6 +253,15 @@ extern bool kvam_scan_sample_next_tuple(TableScanDesc scan,
 										struct SampleScanState *scanstate,
 										TupleTableSlot *slot);
 
+/*
+ * Key-addressed access for the DynamoDB API (see modify.c): the newest
+ * state of a key, waiting for running writers; insert unless present.
+ */
+extern bool KvamKeyFetchLatest(Relation rel, const char *key, Size keylen,
+							   TupleTableSlot *slot);
+extern bool KvamKeyInsertIfAbsent(Relation rel, TupleTableSlot *slot,
+								  CommandId cid);
+
 /* KvamRekeyStaged: see modify.c.  Returns the number of rows re-keyed. */
 extern double KvamRekeyStaged(Relation rel, KvamRelInfo *info);
 

@@ -178,11 +178,14 @@ key_columns_text(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 /*
  * Insert a put version for a key that must not exist.  'slot' is the row
  * (for messages); 'v' the built version; 'chg' what decoding makes of it.
- * Waits for running writers of the key.  Returns the new TID.
+ * Waits for running writers of the key.  Returns the new TID.  When the key
+ * has a live version: with 'inserted' NULL raises unique_violation,
+ * otherwise sets *inserted = false and returns without writing.
  */
 static void
 insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
-			   KvamVersion v, Size vlen, ItemPointer tid, KvamXlogChange *chg)
+			   KvamVersion v, Size vlen, ItemPointer tid, bool *inserted,
+			   KvamXlogChange *chg)
 {
 	int			idx = KvamPartitionOfKey(info, v->key);
 
@@ -208,6 +211,12 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 			char	   *vals;
 
 			KvamPartRelease(p);
+			write_check_free(&c);
+			if (inserted != NULL)
+			{
+				*inserted = false;
+				return;
+			}
 			vals = key_columns_text(rel, info, slot, &cols);
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
@@ -220,29 +229,48 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 		KvamL0Append(rel, info, idx, p, v, vlen, tid, chg);
 		KvamMaybeFlush(rel, info, idx, p);
 		KvamPartRelease(p);
+		if (inserted != NULL)
+			*inserted = true;
 		return;
 	}
+}
+
+/*
+ * Insert the row in 'slot' under its key (a synthetic one while the table
+ * has no key index).  With 'if_absent', a live version of the key makes it
+ * return false instead of raising unique_violation.
+ */
+static bool
+insert_slot(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
+			CommandId cid, int options, bool if_absent)
+{
+	StringInfoData key;
+	KvamVersion v;
+	Size		vlen;
+	ItemPointerData tid;
+	bool		inserted = true;
+
+	initStringInfo(&key);
+	KvamSlotKey(rel, info, slot, &key);
+	v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, options, &vlen);
+	insert_new_key(rel, info, slot, v, vlen, &tid, if_absent ? &inserted : NULL,
+				   &insert_change);
+	pfree(v);
+	pfree(key.data);
+	if (inserted)
+	{
+		slot->tts_tableOid = RelationGetRelid(rel);
+		slot->tts_tid = tid;
+		pgstat_count_heap_insert(rel, 1);
+	}
+	return inserted;
 }
 
 void
 kvam_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid,
 				  int options, struct BulkInsertStateData *bistate)
 {
-	KvamRelInfo *info = KvamRelInfoKeyed(rel);
-	StringInfoData key;
-	KvamVersion v;
-	Size		vlen;
-	ItemPointerData tid;
-
-	initStringInfo(&key);
-	KvamSlotKey(rel, info, slot, &key);
-	v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, options, &vlen);
-	insert_new_key(rel, info, slot, v, vlen, &tid, &insert_change);
-	slot->tts_tableOid = RelationGetRelid(rel);
-	slot->tts_tid = tid;
-	pfree(v);
-	pfree(key.data);
-	pgstat_count_heap_insert(rel, 1);
+	insert_slot(rel, KvamRelInfoKeyed(rel), slot, cid, options, false);
 }
 
 void
@@ -278,28 +306,7 @@ kvam_multi_insert(Relation rel, TupleTableSlot **slots, int ntuples,
 	int			i;
 
 	for (i = 0; i < ntuples; i++)
-	{
-		if (info->keyed)
-			kvam_tuple_insert(rel, slots[i], cid, options, bistate);
-		else
-		{
-			StringInfoData key;
-			KvamVersion v;
-			Size		vlen;
-			ItemPointerData tid;
-
-			initStringInfo(&key);
-			KvamSlotKey(rel, info, slots[i], &key);
-			v = KvamFormVersion(rel, slots[i], key.data, key.len, cid, 0,
-								options, &vlen);
-			insert_new_key(rel, info, slots[i], v, vlen, &tid, &insert_change);
-			slots[i]->tts_tableOid = RelationGetRelid(rel);
-			slots[i]->tts_tid = tid;
-			pfree(v);
-			pfree(key.data);
-			pgstat_count_heap_insert(rel, 1);
-		}
-	}
+		insert_slot(rel, info, slots[i], cid, options, false);
 }
 
 /*
@@ -533,7 +540,7 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 		KvamL0Append(rel, info, idx, p, tomb, tlen, &tombtid, NULL);
 		KvamMaybeFlush(rel, info, idx, p);
 		KvamPartRelease(p);
-		insert_new_key(rel, info, slot, v, vlen, &newtid, &chg);
+		insert_new_key(rel, info, slot, v, vlen, &newtid, NULL, &chg);
 		*update_indexes = true;
 	}
 	if (chg.oldtuple)
@@ -662,7 +669,7 @@ KvamRekeyStaged(Relation rel, KvamRelInfo *info)
 			initStringInfo(&key);
 			KvamSlotKey(rel, info, slot, &key);
 			v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, 0, &vlen);
-			insert_new_key(rel, info, slot, v, vlen, &tid, NULL);
+			insert_new_key(rel, info, slot, v, vlen, &tid, NULL, NULL);
 
 			tomb = KvamFormVersion(rel, NULL, staged->key, staged->keylen, cid,
 								   KVAM_V_TOMBSTONE, 0, &tlen);
@@ -681,4 +688,88 @@ KvamRekeyStaged(Relation rel, KvamRelInfo *info)
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	return nrows;
+}
+
+/* ---------------------------------------------------------------------
+ * Key-addressed writes for the DynamoDB API (src/api/table.c)
+ *
+ * A conditional write (PutItem with attribute_not_exists, UpdateItem ADD)
+ * reads the key's newest state, computes the new item outside any lock,
+ * then writes only if the newest state is still the one it read:
+ * KvamKeyInsertIfAbsent for an absent key, table_tuple_update /
+ * table_tuple_delete with the TID KvamKeyFetchLatest returned for a
+ * present one (they report TM_Updated / TM_Deleted when a newer version
+ * landed).  On a mismatch the caller reads again and re-evaluates.  Since
+ * writers of one key wait for each other, this is race-free without lock
+ * markers: of two racing attribute_not_exists puts exactly one inserts, and
+ * no ADD is lost.
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * KvamKeyFetchLatest reads the newest state of the encoded key 'key': the
+ * newest version that is committed or our own (not a snapshot's view).
+ * Running writers of the key, and running FOR SHARE/UPDATE lockers, are
+ * waited for first (XactLockTableWait), so the answer is the state a write
+ * would have to replace.  Returns true and stores the row in 'slot'
+ * (tts_tid = its TID, usable with table_tuple_update/delete) when the key
+ * has a live row; false when it is absent.
+ *
+ * Under REPEATABLE READ and SERIALIZABLE, a newest state committed after
+ * the transaction snapshot raises serialization_failure (as UPDATE would).
+ * Takes the SSI read lock.  Caller holds at least AccessShareLock on 'rel'.
+ */
+bool
+KvamKeyFetchLatest(Relation rel, const char *key, Size keylen,
+				   TupleTableSlot *slot)
+{
+	KvamRelInfo *info = KvamRelInfoKeyed(rel);
+	int			idx = KvamPartitionOfKey(info, key);
+
+	if (IsolationIsSerializable())
+		KvamPredicateLockRead(rel, GetTransactionSnapshot());
+	for (;;)
+	{
+		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_SHARED);
+		WriteCheck	c;
+		bool		live;
+
+		write_check(rel, info, idx, p, key, keylen, true, &c);
+		KvamPartRelease(p);
+		if (TransactionIdIsValid(c.wait_xid))
+		{
+			TransactionId xwait = c.wait_xid;
+
+			write_check_free(&c);
+			if (ItemPointerIsValid(&c.newesttid))
+				XactLockTableWait(xwait, rel, &c.newesttid, XLTW_Lock);
+			else
+				XactLockTableWait(xwait, NULL, NULL, XLTW_None);
+			continue;
+		}
+		if (c.found && c.status == KVAM_XS_COMMITTED &&
+			IsolationUsesXactSnapshot() &&
+			XidInMVCCSnapshot(c.newest->xmin, GetTransactionSnapshot()))
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to concurrent update")));
+		live = c.found && !(c.newest->flags & KVAM_V_TOMBSTONE);
+		if (live)
+			KvamStoreVersion(rel, slot, c.newest, c.newestlen, &c.newesttid);
+		write_check_free(&c);
+		return live;
+	}
+}
+
+/*
+ * KvamKeyInsertIfAbsent inserts the row in 'slot' unless its key has a
+ * live version (committed or our own), after waiting for running writers
+ * of the key.  Returns whether it inserted; on true, slot->tts_tid is the
+ * new row's TID.  Never raises unique_violation.  Caller holds
+ * RowExclusiveLock on 'rel'.
+ */
+bool
+KvamKeyInsertIfAbsent(Relation rel, TupleTableSlot *slot, CommandId cid)
+{
+	return insert_slot(rel, KvamRelInfoKeyed(rel), slot, cid, 0, true);
 }
