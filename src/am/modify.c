@@ -23,6 +23,12 @@
  * whose key has a live version (committed, or our own) raises
  * unique_violation.
  *
+ * Every version tells WAL what logical decoding makes of it
+ * (wal/logical.c): inserts are INSERTs, replacements UPDATEs carrying the
+ * old row the replica identity asks for, tombstones DELETEs; a key change
+ * is a tombstone that is no change plus the new key's put, an UPDATE with
+ * the old key (as heap shows it); lock markers and re-keying are no change.
+ *
  * Row locks (SELECT ... FOR UPDATE/SHARE, the logical replication apply
  * worker) append lock markers; a marker of a running transaction makes
  * conflicting writers wait.  Shared markers of several transactions coexist,
