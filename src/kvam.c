@@ -27,6 +27,7 @@
 #include "kvam.h"
 #include "am/kvam_am.h"
 #include "api/catalog.h"
+#include "lsm/page.h"
 #include "lsm/shmem.h"
 #include "wal/xlog.h"
 
@@ -129,5 +130,6 @@ PG_FUNCTION_INFO_V1(kvam_version);
 Datum
 kvam_version(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_TEXT_P(cstring_to_text("kvam 0.1 (page format 1, wal format 1)"));
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("kvam 0.1 (page format %d, wal format %d)",
+											   KVAM_PAGE_FORMAT, KVAM_WAL_FORMAT)));
 }

@@ -23,6 +23,12 @@
  * whose key has a live version (committed, or our own) raises
  * unique_violation.
  *
+ * Every version tells WAL what logical decoding makes of it
+ * (wal/logical.c): inserts are INSERTs, replacements UPDATEs carrying the
+ * old row the replica identity asks for, tombstones DELETEs; a key change
+ * is a tombstone that is no change plus the new key's put, an UPDATE with
+ * the old key (as heap shows it); lock markers and re-keying are no change.
+ *
  * Row locks (SELECT ... FOR UPDATE/SHARE, the logical replication apply
  * worker) append lock markers; a marker of a running transaction makes
  * conflicting writers wait.  Shared markers of several transactions coexist,
@@ -38,6 +44,7 @@
 
 #include "access/heapam.h"
 #include "access/xact.h"
+#include "catalog/catalog.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/lmgr.h"
@@ -111,6 +118,40 @@ write_check_free(WriteCheck *c)
 	c->newest = NULL;
 }
 
+/* The decoding of a plain insert: an INSERT without old row. */
+static KvamXlogChange insert_change = {XLKVAM_DECODE_INSERT, NULL};
+
+/* A heap tuple header view of a put version's row (no copy). */
+static void
+version_tuple(KvamVersion v, Size len, HeapTuple tup)
+{
+	tup->t_len = len - KvamVersionTupleOffset(v->keylen);
+	tup->t_data = KvamVersionGetTuple(v);
+	tup->t_self = v->birth;
+	tup->t_tableOid = InvalidOid;
+}
+
+/*
+ * The old row that an UPDATE of version 'old' to 'newv' (NULL: a DELETE)
+ * logs for logical decoding, per the replica identity (may detoast: call
+ * it before taking the partition lock).
+ */
+static HeapTuple
+old_row_image(Relation rel, KvamVersion old, Size oldlen, KvamVersion newv,
+			  Size newvlen)
+{
+	HeapTupleData oldtup,
+				newtup;
+
+	if (!RelationIsLogicallyLogged(rel))
+		return NULL;
+	version_tuple(old, oldlen, &oldtup);
+	if (newv == NULL)
+		return KvamXlogOldTuple(rel, &oldtup, NULL);
+	version_tuple(newv, newvlen, &newtup);
+	return KvamXlogOldTuple(rel, &oldtup, &newtup);
+}
+
 static char *
 key_columns_text(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 				 char **colnames)
@@ -142,14 +183,15 @@ key_columns_text(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 
 /*
  * Insert a put version for a key that must not exist.  'slot' is the row
- * (for messages); 'v' the built version.  Waits for running writers of the
- * key.  Returns the new TID.  When the key has a live version: with
- * 'inserted' NULL raises unique_violation, otherwise sets *inserted = false
- * and returns without writing.
+ * (for messages); 'v' the built version; 'chg' what decoding makes of it.
+ * Waits for running writers of the key.  Returns the new TID.  When the key
+ * has a live version: with 'inserted' NULL raises unique_violation,
+ * otherwise sets *inserted = false and returns without writing.
  */
 static void
 insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
-			   KvamVersion v, Size vlen, ItemPointer tid, bool *inserted)
+			   KvamVersion v, Size vlen, ItemPointer tid, bool *inserted,
+			   KvamXlogChange *chg)
 {
 	int			idx = KvamPartitionOfKey(info, v->key);
 
@@ -190,7 +232,7 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 					 errtableconstraint(rel, KvamKeyIndexName(info))));
 		}
 		write_check_free(&c);
-		KvamL0Append(rel, info, idx, p, v, vlen, tid);
+		KvamL0Append(rel, info, idx, p, v, vlen, tid, chg);
 		KvamMaybeFlush(rel, info, idx, p);
 		KvamPartRelease(p);
 		if (inserted != NULL)
@@ -217,7 +259,8 @@ insert_slot(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 	initStringInfo(&key);
 	KvamSlotKey(rel, info, slot, &key);
 	v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, options, &vlen);
-	insert_new_key(rel, info, slot, v, vlen, &tid, if_absent ? &inserted : NULL);
+	insert_new_key(rel, info, slot, v, vlen, &tid, if_absent ? &inserted : NULL,
+				   &insert_change);
 	pfree(v);
 	pfree(key.data);
 	if (inserted)
@@ -352,7 +395,7 @@ lock_newest(Relation rel, KvamRelInfo *info, KvamVersion old, ItemPointer otid,
 }
 
 static KvamVersion
-fetch_old(Relation rel, ItemPointer tid)
+fetch_old(Relation rel, ItemPointer tid, Size *lenp)
 {
 	Size		len;
 	KvamVersion v = KvamVersionFetch(rel, tid, &len);
@@ -363,6 +406,8 @@ fetch_old(Relation rel, ItemPointer tid)
 				 errmsg("kvam TID (%u,%u) of relation \"%s\" does not address a row version",
 						ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid),
 						RelationGetRelationName(rel))));
+	if (lenp)
+		*lenp = len;
 	return v;
 }
 
@@ -416,7 +461,8 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 				  TM_FailureData *tmfd, bool changingPart)
 {
 	KvamRelInfo *info = KvamRelGetInfo(rel);
-	KvamVersion old = fetch_old(rel, tid);
+	Size		oldlen;
+	KvamVersion old = fetch_old(rel, tid, &oldlen);
 	KvamPart   *p;
 	WriteCheck	c;
 	TM_Result	res;
@@ -424,15 +470,21 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 	KvamVersion tomb;
 	Size		tlen;
 	ItemPointerData newtid;
+	KvamXlogChange chg;
 
+	/* (lock_for_write succeeds only if 'old' is still the newest version) */
+	chg.decode = XLKVAM_DECODE_DELETE;
+	chg.oldtuple = old_row_image(rel, old, oldlen, NULL, 0);
 	res = lock_for_write(rel, info, old, tid, wait, crosscheck, tmfd, &p, &c, &idx);
 	if (res != TM_Ok)
 		return res;
 	tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 						   KVAM_V_TOMBSTONE, 0, &tlen);
-	KvamL0Append(rel, info, idx, p, tomb, tlen, &newtid);
+	KvamL0Append(rel, info, idx, p, tomb, tlen, &newtid, &chg);
 	KvamMaybeFlush(rel, info, idx, p);
 	KvamPartRelease(p);
+	if (chg.oldtuple)
+		heap_freetuple(chg.oldtuple);
 	pgstat_count_heap_delete(rel);
 	return TM_Ok;
 }
@@ -444,7 +496,8 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 				  bool *update_indexes)
 {
 	KvamRelInfo *info = KvamRelGetInfo(rel);
-	KvamVersion old = fetch_old(rel, otid);
+	Size		oldlen;
+	KvamVersion old = fetch_old(rel, otid, &oldlen);
 	KvamPart   *p;
 	WriteCheck	c;
 	TM_Result	res;
@@ -454,6 +507,7 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 	Size		vlen;
 	ItemPointerData newtid;
 	bool		samekey;
+	KvamXlogChange chg;
 
 	*lockmode = LockTupleExclusive;
 	*update_indexes = false;
@@ -464,13 +518,20 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 	v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, 0, &vlen);
 	samekey = KvamKeyCompare(key.data, key.len, old->key, old->keylen) == 0;
 
+	/*
+	 * The put is the UPDATE; after a key change it is the new key's put,
+	 * which carries the old key, so decoding shows what heap shows.
+	 */
+	chg.decode = XLKVAM_DECODE_UPDATE;
+	chg.oldtuple = old_row_image(rel, old, oldlen, v, vlen);
+
 	res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd, &p, &c, &idx);
 	if (res != TM_Ok)
 		return res;
 
 	if (samekey)
 	{
-		KvamL0Append(rel, info, idx, p, v, vlen, &newtid);
+		KvamL0Append(rel, info, idx, p, v, vlen, &newtid, &chg);
 		KvamMaybeFlush(rel, info, idx, p);
 		KvamPartRelease(p);
 	}
@@ -482,12 +543,14 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 
 		tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 							   KVAM_V_TOMBSTONE, 0, &tlen);
-		KvamL0Append(rel, info, idx, p, tomb, tlen, &tombtid);
+		KvamL0Append(rel, info, idx, p, tomb, tlen, &tombtid, NULL);
 		KvamMaybeFlush(rel, info, idx, p);
 		KvamPartRelease(p);
-		insert_new_key(rel, info, slot, v, vlen, &newtid, NULL);
+		insert_new_key(rel, info, slot, v, vlen, &newtid, NULL, &chg);
 		*update_indexes = true;
 	}
+	if (chg.oldtuple)
+		heap_freetuple(chg.oldtuple);
 	slot->tts_tableOid = RelationGetRelid(rel);
 	slot->tts_tid = newtid;
 	pgstat_count_heap_update(rel, false);
@@ -520,7 +583,7 @@ kvam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 
 	for (;;)
 	{
-		KvamVersion old = fetch_old(rel, tid);
+		KvamVersion old = fetch_old(rel, tid, NULL);
 		KvamPart   *p;
 		WriteCheck	c;
 		TM_Result	res;
@@ -548,7 +611,7 @@ kvam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 			marker = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 									 KVAM_V_LOCK | (exclusive ? 0 : KVAM_V_LOCK_SHARED),
 									 0, &mlen);
-			KvamL0Append(rel, info, idx, p, marker, mlen, &mtid);
+			KvamL0Append(rel, info, idx, p, marker, mlen, &mtid, NULL);
 			pfree(marker);
 		}
 		KvamPartRelease(p);
@@ -612,13 +675,13 @@ KvamRekeyStaged(Relation rel, KvamRelInfo *info)
 			initStringInfo(&key);
 			KvamSlotKey(rel, info, slot, &key);
 			v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, 0, &vlen);
-			insert_new_key(rel, info, slot, v, vlen, &tid, NULL);
+			insert_new_key(rel, info, slot, v, vlen, &tid, NULL, NULL);
 
 			tomb = KvamFormVersion(rel, NULL, staged->key, staged->keylen, cid,
 								   KVAM_V_TOMBSTONE, 0, &tlen);
 			idx = KvamPartitionOfKey(info, staged->key);
 			p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
-			KvamL0Append(rel, info, idx, p, tomb, tlen, &tid);
+			KvamL0Append(rel, info, idx, p, tomb, tlen, &tid, NULL);
 			KvamMaybeFlush(rel, info, idx, p);
 			KvamPartRelease(p);
 

@@ -18,6 +18,14 @@
  *
  * All are refused here with a clear error before any work is done.
  *
+ * One default is set: when a kvam_key index is created on a kvam table
+ * whose replica identity is still DEFAULT, the key index becomes the
+ * table's replica identity (ALTER TABLE ... REPLICA IDENTITY USING INDEX),
+ * provided its columns are declared NOT NULL as PostgreSQL requires.  A
+ * kvam table has no primary key (PostgreSQL 15 makes those btree only), so
+ * DEFAULT would mean "no identity": UPDATE and DELETE could not be
+ * published and logical decoding would show deletes without their key.
+ *
  * IDENTIFICATION
  *	  src/am/utility.c
  *
@@ -25,13 +33,17 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "commands/defrem.h"
+#include "commands/tablecmds.h"
 #include "nodes/parsenodes.h"
 #include "parser/analyze.h"
 #include "parser/parsetree.h"
@@ -165,6 +177,69 @@ check_drop(DropStmt *stmt)
 	}
 }
 
+/*
+ * After CREATE INDEX: make a new kvam_key index the replica identity of
+ * its table if that is still DEFAULT (see the file header).
+ */
+static void
+key_index_replica_identity(IndexStmt *stmt)
+{
+	Oid			relid;
+	Oid			keyam = get_index_am_oid("kvam_key", true);
+	Relation	rel;
+	List	   *indexes;
+	ListCell   *lc;
+	Oid			keyindex = InvalidOid;
+	bool		eligible;
+
+	if (!OidIsValid(keyam) || stmt->accessMethod == NULL ||
+		strcmp(stmt->accessMethod, "kvam_key") != 0)
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!is_kvam_table(relid))
+		return;
+
+	CommandCounterIncrement();
+	rel = table_open(relid, AccessShareLock);
+	eligible = rel->rd_rel->relreplident == REPLICA_IDENTITY_DEFAULT;
+	indexes = eligible ? RelationGetIndexList(rel) : NIL;
+	foreach(lc, indexes)
+	{
+		Relation	index;
+		int			i;
+
+		if (KvamRelationAm(lfirst_oid(lc)) != keyam)
+			continue;
+		index = index_open(lfirst_oid(lc), AccessShareLock);
+		if (index->rd_index->indisvalid && index->rd_index->indimmediate)
+		{
+			keyindex = RelationGetRelid(index);
+			for (i = 0; i < index->rd_index->indnkeyatts; i++)
+			{
+				AttrNumber	att = index->rd_index->indkey.values[i];
+
+				if (att <= 0 ||
+					!TupleDescAttr(RelationGetDescr(rel), att - 1)->attnotnull)
+					keyindex = InvalidOid;
+			}
+		}
+		index_close(index, AccessShareLock);
+	}
+	table_close(rel, AccessShareLock);
+
+	if (OidIsValid(keyindex))
+	{
+		ReplicaIdentityStmt *ri = makeNode(ReplicaIdentityStmt);
+		AlterTableCmd *cmd = makeNode(AlterTableCmd);
+
+		ri->identity_type = REPLICA_IDENTITY_INDEX;
+		ri->name = get_rel_name(keyindex);
+		cmd->subtype = AT_ReplicaIdentity;
+		cmd->def = (Node *) ri;
+		AlterTableInternal(relid, list_make1(cmd), false);
+	}
+}
+
 static void
 kvam_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					bool readOnlyTree, ProcessUtilityContext context,
@@ -194,6 +269,9 @@ kvam_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
+
+	if (IsA(parsetree, IndexStmt))
+		key_index_replica_identity((IndexStmt *) parsetree);
 }
 
 static void

@@ -232,7 +232,7 @@ page_has_room(Page page, Size vlen)
  */
 void
 KvamL0Append(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
-			 KvamVersion v, Size vlen, ItemPointer tid)
+			 KvamVersion v, Size vlen, ItemPointer tid, KvamXlogChange *chg)
 {
 	BlockNumber mblk = info->parts[idx].manifest;
 	Buffer		mbuf;
@@ -330,6 +330,7 @@ KvamL0Append(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	{
 		xl_kvam_insert xlrec;
 		XLogRecPtr	recptr;
+		uint8		bufflags;
 
 		xlrec.partid = partid;
 		xlrec.offnum = offnum;
@@ -338,7 +339,8 @@ KvamL0Append(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 
 		XLogBeginInsert();
 		XLogRegisterData((char *) &xlrec, SizeOfKvamInsert);
-		XLogRegisterBuffer(0, buf, REGBUF_STANDARD |
+		bufflags = KvamXlogRegisterChange(rel, &xlrec, chg);
+		XLogRegisterBuffer(0, buf, REGBUF_STANDARD | bufflags |
 						   (newpage ? REGBUF_WILL_INIT : 0));
 		XLogRegisterBufData(0, (char *) v, vlen);
 		if (newpage)

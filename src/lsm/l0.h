@@ -14,6 +14,7 @@
 
 #include "lsm/memtable.h"
 #include "lsm/meta.h"
+#include "wal/xlog.h"
 
 /*
  * KvamPartAcquire returns the shared state of partition 'idx' of 'rel',
@@ -30,11 +31,12 @@ extern void KvamPartRelease(KvamPart *p);
  * KvamL0Append appends version 'v' (vlen bytes, key inside) to the
  * partition's L0, WAL-logs it, indexes it in the memtable and returns its
  * TID.  Caller holds the partition lock exclusively.  'v->birth' is set to
- * the new TID.
+ * the new TID.  'chg' says what logical decoding makes of the version
+ * (wal/xlog.h); NULL: nothing (not a change).
  */
 extern void KvamL0Append(Relation rel, KvamRelInfo *info, int idx,
 						 KvamPart *p, KvamVersion v, Size vlen,
-						 ItemPointer tid);
+						 ItemPointer tid, KvamXlogChange *chg);
 
 /*
  * KvamVersionFetch copies the version stored at 'tid' into palloc'd

@@ -24,11 +24,14 @@ kvam_desc(StringInfo buf, XLogReaderState *record)
 		case XLOG_KVAM_INSERT:
 			{
 				xl_kvam_insert *x = (xl_kvam_insert *) rec;
+				static const char *const kinds[] = {"", " INSERT", " UPDATE", " DELETE"};
 
-				appendStringInfo(buf, "partition %u off %u%s%s", x->partid,
+				appendStringInfo(buf, "partition %u off %u%s%s%s%s", x->partid,
 								 x->offnum,
 								 (x->flags & XLKVAM_NEW_PAGE) ? " new_page" : "",
-								 (x->flags & XLKVAM_FIRST_PAGE) ? " first_page" : "");
+								 (x->flags & XLKVAM_FIRST_PAGE) ? " first_page" : "",
+								 x->decode < lengthof(kinds) ? kinds[x->decode] : " ?",
+								 (x->flags & XLKVAM_HAS_OLD) ? " old_row" : "");
 				break;
 			}
 	}

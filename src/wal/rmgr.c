@@ -23,7 +23,7 @@ static RmgrData kvam_rmgr = {
 	.rm_startup = NULL,
 	.rm_cleanup = NULL,
 	.rm_mask = kvam_mask,
-	.rm_decode = NULL,
+	.rm_decode = kvam_decode,
 };
 
 void
