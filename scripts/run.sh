@@ -96,6 +96,12 @@ confdir=/etc/postgresql/$PGVER/$CLUSTER/conf.d
 shared_preload_libraries = 'kvam'
 wal_level = logical
 EOF
+# the trusted output plugins list (a setting of Debian's PostgreSQL 15 build):
+# let the kvam stream plugin be used
+if /usr/lib/postgresql/$PGVER/bin/postgres --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
+	echo "output_plugin_libraries = 'pgoutput, test_decoding, wal2json, kvam'" |
+		"${SUDO[@]}" tee -a "$confdir/kvam.conf" >/dev/null
+fi
 "${SUDO[@]}" chown postgres:postgres "$confdir" "$confdir/kvam.conf"
 if ! "${SUDO[@]}" grep -Eq "^[[:space:]]*include_dir[[:space:]]*=[[:space:]]*'conf\.d'" \
 		"/etc/postgresql/$PGVER/$CLUSTER/postgresql.conf"; then
