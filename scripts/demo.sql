@@ -23,3 +23,25 @@ SELECT 'user#' || u, 'order#' || lpad(o::text, 4, '0'),
  WHERE NOT EXISTS (SELECT 1 FROM demo LIMIT 1);
 
 SELECT pk, sk, item FROM demo WHERE pk = 'user#3' ORDER BY sk DESC LIMIT 3;
+
+-- The same through the DynamoDB API: a table "orders" and a few items.
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM kvam.tables WHERE table_name = 'orders') THEN
+    PERFORM kvam.create_table('{"TableName": "orders",
+      "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"}],
+      "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                               {"AttributeName": "sk", "AttributeType": "S"}],
+      "BillingMode": "PAY_PER_REQUEST"}');
+    PERFORM kvam.put_item(jsonb_build_object('TableName', 'orders', 'Item',
+              jsonb_build_object('pk', jsonb_build_object('S', 'USER#' || u),
+                                 'sk', jsonb_build_object('S', 'ORDER#' || lpad(o::text, 4, '0')),
+                                 'total', jsonb_build_object('N', ((u * 7 + o) % 100)::text))))
+      FROM generate_series(1, 5) u, generate_series(1, 4) o;
+  END IF;
+END $$;
+
+SELECT kvam.query('{"TableName": "orders",
+  "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)",
+  "ExpressionAttributeValues": {":p": {"S": "USER#3"}, ":s": {"S": "ORDER#"}},
+  "ScanIndexForward": false, "Limit": 2}');
