@@ -98,7 +98,7 @@ wal_level = logical
 EOF
 # the trusted output plugins list (a setting of Debian's PostgreSQL 15 build):
 # let the kvam stream plugin be used
-if /usr/lib/postgresql/$PGVER/bin/postgres --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
+if grep -qa output_plugin_libraries /usr/lib/postgresql/$PGVER/bin/postgres; then
 	echo "output_plugin_libraries = 'pgoutput, test_decoding, wal2json, kvam'" |
 		"${SUDO[@]}" tee -a "$confdir/kvam.conf" >/dev/null
 fi
