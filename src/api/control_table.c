@@ -544,6 +544,8 @@ KvamOpCreateTable(const JsonbValue *req, KvamOut *out)
 	def.description = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 														 CStringGetDatum(KvamOutFinish(&d))));
 	KvamCatalogInsert(&def);
+	if (stream_on)
+		KvamStreamReplicaIdentity(&def);
 
 	KvamDescribeTableOut(out, "TableDescription", KvamCatalogLookup(name), "ACTIVE");
 }
@@ -692,6 +694,8 @@ KvamOpUpdateTable(const JsonbValue *req, KvamOut *out)
 		def->description = KvamDescriptionWith(def, "DeletionProtectionEnabled",
 											   KvamJsonText(&v));
 	KvamCatalogUpdate(def);
+	if (have_ss)
+		KvamStreamReplicaIdentity(def);
 	KvamDescribeTableOut(out, "TableDescription", KvamCatalogLookup(name), "ACTIVE");
 }
 
