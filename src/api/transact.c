@@ -119,6 +119,8 @@ action_of(const JsonbValue *elem, bool get, JsonbValue *body)
 			*body = v;
 		}
 	}
+	if (found == -1 && !get)
+		KvamValidationError("Invalid Request: TransactWriteRequest should contain Delete or Put or Update request");
 	if (found < 0)
 		KvamValidationError(get ?
 							"TransactItems can only contain one of Get" :
