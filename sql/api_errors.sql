@@ -109,6 +109,23 @@ SELECT * FROM err('TransactWriteItems', '{"ClientRequestToken": "err-token-1",
 -- UnknownOperationException
 SELECT * FROM err('DropEverything', '{}');
 
+-- DynamoDB validates the request (expression syntax, names and values,
+-- parameter combinations) before it looks the table up: a malformed
+-- request for a missing table is a ValidationException
+SELECT code, message FROM err('GetItem', '{"TableName": "err_none", "Key": {"id": {"S": "a"}}, "ProjectionExpression": "a b"}');
+SELECT code, message FROM err('PutItem', '{"TableName": "err_none", "Item": {"id": {"S": "a"}}, "ConditionExpression": "n = "}');
+SELECT code, message FROM err('PutItem', '{"TableName": "err_none", "Item": {"id": {"S": "a"}}, "ExpressionAttributeValues": {":v": {"S": "x"}}}');
+SELECT code, message FROM err('UpdateItem', '{"TableName": "err_none", "Key": {"id": {"S": "a"}}, "UpdateExpression": "SET"}');
+SELECT code, message FROM err('DeleteItem', '{"TableName": "err_none", "Key": {"id": {"S": "a"}}, "ReturnValues": "ALL_NEW"}');
+SELECT code, message FROM err('Query', '{"TableName": "err_none"}');
+SELECT code, message FROM err('Query', '{"TableName": "err_none", "KeyConditionExpression": "id = "}');
+SELECT code, message FROM err('Query', '{"TableName": "err_none", "KeyConditionExpression": "id = :v", "FilterExpression": "(", "ExpressionAttributeValues": {":v": {"S": "a"}}}');
+SELECT code, message FROM err('Scan', '{"TableName": "err_none", "Segment": 3, "TotalSegments": 2}');
+SELECT code, message FROM err('Scan', '{"TableName": "err_none", "FilterExpression": "a = :undefined"}');
+SELECT code, message FROM err('Scan', '{"TableName": "err_none", "Limit": 0}');
+-- a well-formed request for a missing table
+SELECT code, message FROM err('Query', '{"TableName": "err_none", "KeyConditionExpression": "id = :v", "ExpressionAttributeValues": {":v": {"S": "a"}}}');
+
 -- the text form carries the same error
 \x off
 \set VERBOSITY default
