@@ -73,6 +73,7 @@ SELECT kvam.batch_write_item((SELECT jsonb_build_object('RequestItems', jsonb_bu
   FROM generate_series(1, 26) i));
 -- a failing request leaves nothing behind: the whole call is one statement
 SELECT kvam.batch_write_item('{"RequestItems":{"b_users":[{"PutRequest":{"Item":{"id":{"S":"u9"}}}}],"b_events":[{"PutRequest":{"Item":{"u":{"S":"u9"}}}}]}}');
+SELECT kvam.batch_write_item('{"RequestItems":{"b_users":[{"PutRequest":{"Item":{"id":{"S":"u9"}}}}],"no_such":[{"DeleteRequest":{"Key":{"id":{"S":"u9"}}}}]}}');
 SELECT count(*) FROM b_users WHERE pk = 'u9';
 -- through kvam.execute
 SELECT kvam.execute('BatchGetItem', '{"RequestItems":{"b_users":{"Keys":[{"id":{"S":"u1"}}]}}}');

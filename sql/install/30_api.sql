@@ -30,7 +30,7 @@ CREATE CAST (kvam.item AS jsonb) WITH FUNCTION kvam.jsonb(kvam.item);
 -- The catalog of DynamoDB tables.  Users read it; only the API writes it.
 CREATE TABLE kvam.tables (
 	table_name       text PRIMARY KEY,
-	relid            oid  NOT NULL UNIQUE,
+	relid            regclass NOT NULL UNIQUE,	-- a name in dumps: restore re-resolves it
 	table_id         uuid NOT NULL,
 	hash_key_name    text NOT NULL,
 	hash_key_type    text NOT NULL,

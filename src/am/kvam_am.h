@@ -255,10 +255,14 @@ extern bool kvam_scan_sample_next_tuple(TableScanDesc scan,
 
 /*
  * Key-addressed access for the DynamoDB API (see modify.c): the newest
- * state of a key, waiting for running writers; insert unless present.
+ * state of a key, waiting for running writers (and keeping later writers
+ * out until the transaction ends: KvamKeyLockLatest); insert unless
+ * present.
  */
 extern bool KvamKeyFetchLatest(Relation rel, const char *key, Size keylen,
 							   TupleTableSlot *slot);
+extern bool KvamKeyLockLatest(Relation rel, const char *key, Size keylen,
+							  TupleTableSlot *slot, CommandId cid);
 extern bool KvamKeyInsertIfAbsent(Relation rel, TupleTableSlot *slot,
 								  CommandId cid);
 

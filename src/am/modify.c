@@ -713,6 +713,71 @@ KvamRekeyStaged(Relation rel, KvamRelInfo *info)
  */
 
 /*
+ * The newest state of the encoded key 'key' (the newest version that is
+ * committed or our own, not a snapshot's view), after waiting for running
+ * writers of the key and, unless 'lock', running FOR UPDATE lockers; with
+ * 'lock', also leaves a shared lock marker of ours (cid 'cid') on the key
+ * unless we hold one or wrote the newest version.  See the two callers.
+ */
+static bool
+fetch_latest(Relation rel, const char *key, Size keylen, TupleTableSlot *slot,
+			 bool lock, CommandId cid)
+{
+	KvamRelInfo *info = KvamRelInfoKeyed(rel);
+	int			idx = KvamPartitionOfKey(info, key);
+
+	if (IsolationIsSerializable())
+		KvamPredicateLockRead(rel, GetTransactionSnapshot());
+	for (;;)
+	{
+		KvamPart   *p = KvamPartAcquire(rel, info, idx,
+										lock ? LW_EXCLUSIVE : LW_SHARED);
+		WriteCheck	c;
+		bool		live;
+
+		write_check(rel, info, idx, p, key, keylen, !lock, &c);
+		if (TransactionIdIsValid(c.wait_xid))
+		{
+			TransactionId xwait = c.wait_xid;
+
+			KvamPartRelease(p);
+			write_check_free(&c);
+			if (ItemPointerIsValid(&c.newesttid))
+				XactLockTableWait(xwait, rel, &c.newesttid, XLTW_Lock);
+			else
+				XactLockTableWait(xwait, NULL, NULL, XLTW_None);
+			continue;
+		}
+		if (c.found && c.status == KVAM_XS_COMMITTED &&
+			IsolationUsesXactSnapshot() &&
+			XidInMVCCSnapshot(c.newest->xmin, GetTransactionSnapshot()))
+		{
+			KvamPartRelease(p);
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to concurrent update")));
+		}
+		if (lock && !c.locked_by_me && !(c.found && c.status == KVAM_XS_CURRENT))
+		{
+			KvamVersion marker;
+			Size		mlen;
+			ItemPointerData mtid;
+
+			marker = KvamFormVersion(rel, NULL, key, keylen, cid,
+									 KVAM_V_LOCK | KVAM_V_LOCK_SHARED, 0, &mlen);
+			KvamL0Append(rel, info, idx, p, marker, mlen, &mtid, NULL);
+			pfree(marker);
+		}
+		KvamPartRelease(p);
+		live = c.found && !(c.newest->flags & KVAM_V_TOMBSTONE);
+		if (live)
+			KvamStoreVersion(rel, slot, c.newest, c.newestlen, &c.newesttid);
+		write_check_free(&c);
+		return live;
+	}
+}
+
+/*
  * KvamKeyFetchLatest reads the newest state of the encoded key 'key': the
  * newest version that is committed or our own (not a snapshot's view).
  * Running writers of the key, and running FOR SHARE/UPDATE lockers, are
@@ -729,42 +794,24 @@ bool
 KvamKeyFetchLatest(Relation rel, const char *key, Size keylen,
 				   TupleTableSlot *slot)
 {
-	KvamRelInfo *info = KvamRelInfoKeyed(rel);
-	int			idx = KvamPartitionOfKey(info, key);
+	return fetch_latest(rel, key, keylen, slot, false, InvalidCommandId);
+}
 
-	if (IsolationIsSerializable())
-		KvamPredicateLockRead(rel, GetTransactionSnapshot());
-	for (;;)
-	{
-		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_SHARED);
-		WriteCheck	c;
-		bool		live;
-
-		write_check(rel, info, idx, p, key, keylen, true, &c);
-		KvamPartRelease(p);
-		if (TransactionIdIsValid(c.wait_xid))
-		{
-			TransactionId xwait = c.wait_xid;
-
-			write_check_free(&c);
-			if (ItemPointerIsValid(&c.newesttid))
-				XactLockTableWait(xwait, rel, &c.newesttid, XLTW_Lock);
-			else
-				XactLockTableWait(xwait, NULL, NULL, XLTW_None);
-			continue;
-		}
-		if (c.found && c.status == KVAM_XS_COMMITTED &&
-			IsolationUsesXactSnapshot() &&
-			XidInMVCCSnapshot(c.newest->xmin, GetTransactionSnapshot()))
-			ereport(ERROR,
-					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					 errmsg("could not serialize access due to concurrent update")));
-		live = c.found && !(c.newest->flags & KVAM_V_TOMBSTONE);
-		if (live)
-			KvamStoreVersion(rel, slot, c.newest, c.newestlen, &c.newesttid);
-		write_check_free(&c);
-		return live;
-	}
+/*
+ * KvamKeyLockLatest is KvamKeyFetchLatest plus a shared row lock on the
+ * key, held to the end of the transaction: a shared lock marker that makes
+ * every later writer of the key (update, delete, and insert when the key
+ * is absent) wait until this transaction ends, while other shared lockers
+ * coexist (and are not waited for).  The key need not exist: the marker
+ * then guards its absence.  So a condition evaluated on the returned state
+ * still holds at commit (TransactWriteItems' ConditionCheck).  Returns as
+ * KvamKeyFetchLatest, and raises serialization_failure as it does.
+ */
+bool
+KvamKeyLockLatest(Relation rel, const char *key, Size keylen,
+				  TupleTableSlot *slot, CommandId cid)
+{
+	return fetch_latest(rel, key, keylen, slot, true, cid);
 }
 
 /*

@@ -10,15 +10,22 @@
  * one key may appear at most once per table ("Provided list of item keys
  * contains duplicates"); keys must match the table's key schema.
  *
- * BatchGetItem reads every key with the table layer's read (a fresh
- * snapshot per key under READ COMMITTED, like GetItem: DynamoDB gives no
- * cross-item consistency here either) and stops adding items once the
- * response holds 16 MB; the keys not read are returned in UnprocessedKeys
- * with the table's projection parameters, to be sent again.  BatchWriteItem
- * applies every request (unconditional puts and deletes, the single-item
- * write protocol of api/table.h) so UnprocessedItems is always empty; an
- * error in any request aborts the whole call, which then changed nothing
- * (the caller's transaction rolls back, or its savepoint).
+ * BatchGetItem reads every key under one snapshot, taken when the reads
+ * start (under READ COMMITTED a fresh one, so it sees every write
+ * acknowledged before the call, as ConsistentRead asks; DynamoDB promises
+ * no cross-item consistency, kvam gives it for free), and stops adding
+ * items once the response holds 16 MB; the keys not read are returned in
+ * UnprocessedKeys with the table's projection parameters, to be sent
+ * again.  BatchWriteItem first opens every table and checks every request
+ * (key schema, duplicates, item size): what DynamoDB rejects the whole
+ * batch for is rejected before anything is written.  Then it applies every
+ * request (unconditional puts and deletes, the single-item write protocol
+ * of api/table.h): there is no throttling, and a concurrent writer of the
+ * same item is waited for, so UnprocessedItems is always empty.  An error
+ * while writing (a serialization failure under REPEATABLE READ, which
+ * retrying in the same transaction could not cure) aborts the whole call,
+ * which then changed nothing (the caller's transaction rolls back, or its
+ * savepoint).
  *
  * IDENTIFICATION
  *	  src/api/batch.c
@@ -29,6 +36,7 @@
 
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/snapmgr.h"
 
 #include "api/capacity.h"
 #include "api/errors.h"
@@ -138,6 +146,7 @@ KvamOpBatchGetItem(const JsonbValue *req, KvamOut *out)
 	int64		bytes = 0;
 	double	   *units;
 	bool		full = false;
+	Snapshot	snap;
 	int			i;
 	int			k;
 
@@ -183,7 +192,8 @@ KvamOpBatchGetItem(const JsonbValue *req, KvamOut *out)
 	if (total > BATCH_GET_MAX_KEYS)
 		KvamValidationError("Too many items requested for the BatchGetItem call");
 
-	/* read */
+	/* read, all keys under one snapshot */
+	snap = RegisterSnapshot(GetTransactionSnapshot());
 	units = palloc0(sizeof(double) * Max(ntables, 1));
 	KvamOutOpen(out, "Responses", '{');
 	for (i = 0; i < ntables; i++)
@@ -207,7 +217,7 @@ KvamOpBatchGetItem(const JsonbValue *req, KvamOut *out)
 			int64		size = 0;
 
 			CHECK_FOR_INTERRUPTS();
-			item = KvamTableGet(t, keys[k]);
+			item = KvamTableGetSnapshot(t, keys[k], snap);
 			if (item != NULL)
 			{
 				size = KvamItemSize(item);
@@ -228,6 +238,7 @@ KvamOpBatchGetItem(const JsonbValue *req, KvamOut *out)
 		KvamTableClose(t);
 	}
 	KvamOutClose(out, '}');
+	UnregisterSnapshot(snap);
 
 	KvamOutOpen(out, "UnprocessedKeys", '{');
 	for (i = 0; i < ntables; i++)
@@ -341,6 +352,8 @@ KvamOpBatchWriteItem(const JsonbValue *req, KvamOut *out)
 	int		   *counts;
 	int			total = 0;
 	double	   *units;
+	WriteReq  **writes;
+	KvamApiTable **opened;
 	int			i;
 	int			k;
 
@@ -368,13 +381,19 @@ KvamOpBatchWriteItem(const JsonbValue *req, KvamOut *out)
 	if (total > BATCH_WRITE_MAX_REQUESTS)
 		KvamValidationError("Too many items requested for the BatchWriteItem call");
 
+	/*
+	 * Every table and request is checked before anything is written, as
+	 * DynamoDB rejects the whole batch for a missing table, a bad key, a
+	 * duplicate key or an item too large.
+	 */
 	units = palloc0(sizeof(double) * Max(ntables, 1));
+	writes = palloc(sizeof(WriteReq *) * Max(ntables, 1));
+	opened = palloc(sizeof(KvamApiTable *) * Max(ntables, 1));
 	for (i = 0; i < ntables; i++)
 	{
-		char	   *name = pair_key(&tables[i]);
 		AclMode		needed = 0;
 		WriteReq   *w = parse_write_requests(lists[i], counts[i], &needed);
-		KvamApiTable *t = KvamTableOpen(name, "BatchWriteItem", needed);
+		KvamApiTable *t = KvamTableOpen(pair_key(&tables[i]), "BatchWriteItem", needed);
 		StringInfo	enc = palloc(sizeof(StringInfoData) * counts[i]);
 
 		for (k = 0; k < counts[i]; k++)
@@ -390,9 +409,14 @@ KvamOpBatchWriteItem(const JsonbValue *req, KvamOut *out)
 			KvamTableEncodeKey(t, w[k].key, &enc[k]);
 			check_duplicate(enc, k);
 		}
+		writes[i] = w;
+		opened[i] = t;
+	}
+	for (i = 0; i < ntables; i++)
+	{
 		for (k = 0; k < counts[i]; k++)
-			units[i] += write_one(t, w[k].key, w[k].item);
-		KvamTableClose(t);
+			units[i] += write_one(opened[i], writes[i][k].key, writes[i][k].item);
+		KvamTableClose(opened[i]);
 	}
 
 	KvamOutOpen(out, "UnprocessedItems", '{');

@@ -7,7 +7,10 @@
  * names the kvam relation holding the items (a row whose relation was
  * dropped with plain SQL is treated as absent and replaced by the next
  * CreateTable of that name).  Rows are written only here, by the control
- * plane, as the catalog's owner.
+ * plane, as the catalog's owner.  relid is a regclass (binary-identical to
+ * an oid, read here and by the stream plugin as one): pg_dump writes it as
+ * the relation's qualified name and restore resolves it to the new OID, so
+ * restored tables are found again.
  *
  * IDENTIFICATION
  *	  src/api/catalog.c
@@ -206,7 +209,7 @@ text_datum_or_null(const char *s, char *null)
 void
 KvamCatalogInsert(const KvamTableDef *def)
 {
-	Oid			types[10] = {TEXTOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	Oid			types[10] = {TEXTOID, REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 	TEXTOID, BOOLOID, TEXTOID, JSONBOID};
 	Datum		values[10];
 	char		nulls[11] = "          ";

@@ -40,4 +40,19 @@ extern char *KvamJsonText(const JsonbValue *v);
 extern Jsonb *KvamDescriptionWith(const KvamTableDef *def, const char *name,
 								  const char *json);
 
+/*
+ * KvamRaiseAccessDenied raises DynamoDB's AccessDeniedException for the
+ * current role, 'operation' (e.g. "UpdateTable") and 'resource' (an ARN).
+ */
+extern void KvamRaiseAccessDenied(const char *operation, const char *resource)
+			pg_attribute_noreturn();
+
+/*
+ * KvamStreamReplicaIdentity makes the replica identity of the table's
+ * relation match its stream (src/api/replident.c): FULL when an enabled
+ * stream's view type needs old images (OLD_IMAGE, NEW_AND_OLD_IMAGES), the
+ * kvam_key index otherwise.  The caller has checked ownership.
+ */
+extern void KvamStreamReplicaIdentity(const KvamTableDef *def);
+
 #endif							/* KVAM_API_CONTROL_H */

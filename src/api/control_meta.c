@@ -119,23 +119,66 @@ typedef struct Tag
 	char	   *value;
 } Tag;
 
-/* The table of a ResourceArn (validated), for tag operations. */
-static KvamTableDef *
-table_of_arn(const char *arn, const char *operation, bool owner)
+/*
+ * Does 'arn' have the shape of an ARN at all ("p:p:p:p:p:p/p", non-empty
+ * parts)?  DynamoDB answers a ResourceArn that does not with
+ * AccessDeniedException (an IAM check on a resource that cannot exist), one
+ * that does but names no table with "Invalid TableArn".
+ */
+static bool
+arn_shaped(const char *arn)
 {
-	char	   *name;
-	KvamTableDef *def;
+	size_t		len = strlen(arn);
+	size_t		pos = 0;
+	int			colons;
 
+	for (colons = 0; colons < 5; colons++)
+	{
+		const char *c = pos + 1 <= len ? strchr(arn + pos + 1, ':') : NULL;
+
+		if (c == NULL)
+			return false;
+		pos = c - arn + 1;		/* just after the colon */
+	}
+	return len >= pos + 3 && strchr(arn + pos + 1, '/') != NULL &&
+		strchr(arn + pos + 1, '/') < arn + len - 1;
+}
+
+/*
+ * The checks of a ResourceArn that come before the operation's own
+ * parameters: present, shaped like an ARN.
+ */
+static void
+check_arn(const char *arn, const char *operation)
+{
 	if (arn == NULL)
-		KvamRaise(KVAM_EX_VALIDATION,
-				  "1 validation error detected: Value null at 'resourceArn' failed to satisfy constraint: Member must not be null");
-	name = KvamTableNameFromArn(arn);
+		KvamRaise(KVAM_EX_VALIDATION, "Invalid TableArn");
+	if (!arn_shaped(arn))
+		KvamRaiseAccessDenied(operation, arn);
+}
+
+/* The TableName of a checked ResourceArn: "Invalid TableArn" unless a table's. */
+static char *
+arn_table_name(const char *arn)
+{
+	char	   *name = KvamTableNameFromArn(arn);
+
 	if (name == NULL)
 		KvamRaise(KVAM_EX_VALIDATION, "Invalid TableArn: Invalid ResourceArn provided as input %s", arn);
-	def = KvamCatalogLookup(name);
-	if (def == NULL)
+	return name;
+}
+
+/*
+ * The table of a checked ResourceArn.  The message's "ResourcArn" is
+ * DynamoDB's own spelling.
+ */
+static KvamTableDef *
+table_of_arn(const char *arn, const char *name, const char *operation,
+			 bool owner)
+{
+	if (KvamCatalogLookup(name) == NULL)
 		KvamRaise(KVAM_EX_RESOURCE_NOT_FOUND,
-				  "Requested resource not found: ResourceArn: %s not found", arn);
+				  "Requested resource not found: ResourcArn: %s not found", arn);
 	return KvamControlTable(name, operation, owner);
 }
 
@@ -212,11 +255,16 @@ KvamOpTagResource(const JsonbValue *req, KvamOut *out)
 				i,
 				j;
 	KvamTableDef *def;
+	char	   *name;
 
+	check_arn(arn, "TagResource");
 	if (!KvamReqMember(req, "Tags", &arr))
 		KvamRaise(KVAM_EX_VALIDATION,
 				  "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
+	name = arn_table_name(arn);
 	add = tags_from_json(&arr, &nadd);
+	if (nadd == 0)
+		KvamRaise(KVAM_EX_VALIDATION, "Atleast one Tag needs to be provided as Input.");
 	for (i = 0; i < nadd; i++)
 	{
 		if (add[i].key == NULL || add[i].value == NULL)
@@ -227,7 +275,7 @@ KvamOpTagResource(const JsonbValue *req, KvamOut *out)
 			KvamRaise(KVAM_EX_VALIDATION,
 					  "One or more parameter values were invalid: Tag key or value has an invalid length");
 	}
-	def = table_of_arn(arn, "TagResource", true);
+	def = table_of_arn(arn, name, "TagResource", true);
 	cur = stored_tags(def, &ncur);
 	cur = repalloc(cur, sizeof(Tag) * (ncur + nadd + 1));
 	for (i = 0; i < nadd; i++)
@@ -258,12 +306,17 @@ KvamOpUntagResource(const JsonbValue *req, KvamOut *out)
 				j;
 	KvamTableDef *def;
 	Tag		   *cur;
+	char	   *name;
 
+	check_arn(arn, "UntagResource");
 	if (!KvamReqMember(req, "TagKeys", &arr))
 		KvamRaise(KVAM_EX_VALIDATION,
 				  "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null");
+	name = arn_table_name(arn);
 	keys = KvamJsonArrayElems(&arr, &nkeys);
-	def = table_of_arn(arn, "UntagResource", true);
+	if (nkeys == 0)
+		KvamRaise(KVAM_EX_VALIDATION, "Atleast one Tag Key needs to be provided as Input.");
+	def = table_of_arn(arn, name, "UntagResource", true);
 	cur = stored_tags(def, &ncur);
 	for (i = 0; i < nkeys; i++)
 	{
@@ -281,10 +334,14 @@ KvamOpUntagResource(const JsonbValue *req, KvamOut *out)
 void
 KvamOpListTagsOfResource(const JsonbValue *req, KvamOut *out)
 {
-	KvamTableDef *def = table_of_arn(KvamReqString(req, "ResourceArn"),
-									 "ListTagsOfResource", false);
+	char	   *arn = KvamReqString(req, "ResourceArn");
+	KvamTableDef *def;
 	int			n;
-	Tag		   *tags = stored_tags(def, &n);
+	Tag		   *tags;
+
+	check_arn(arn, "ListTagsOfResource");
+	def = table_of_arn(arn, arn_table_name(arn), "ListTagsOfResource", false);
+	tags = stored_tags(def, &n);
 
 	out_tags(out, "Tags", tags, n);
 }

@@ -99,11 +99,17 @@ KvamControlTable(const char *name, const char *operation, bool owner)
 		KvamRaise(KVAM_EX_RESOURCE_NOT_FOUND,
 				  "Requested resource not found: Table: %s not found", name);
 	if (owner && !pg_class_ownercheck(def->relid, GetUserId()))
-		KvamRaise(KVAM_EX_ACCESS_DENIED,
-				  "User: arn:aws:iam::%s:user/%s is not authorized to perform: dynamodb:%s on resource: %s",
-				  kvam_account_id, GetUserNameFromId(GetUserId(), false),
-				  operation, KvamTableArn(name));
+		KvamRaiseAccessDenied(operation, KvamTableArn(name));
 	return def;
+}
+
+void
+KvamRaiseAccessDenied(const char *operation, const char *resource)
+{
+	KvamRaise(KVAM_EX_ACCESS_DENIED,
+			  "User: arn:aws:iam::%s:user/%s is not authorized to perform: dynamodb:%s on resource: %s",
+			  kvam_account_id, GetUserNameFromId(GetUserId(), false),
+			  operation, resource);
 }
 
 static void
@@ -326,13 +332,16 @@ read_stream_spec(const JsonbValue *req, KvamValErrors *e, bool *enabled,
 }
 
 static void
-check_stream_spec(bool enabled, const char *viewtype)
+check_stream_spec(bool enabled, const char *viewtype, bool update)
 {
+	/* UpdateTable's texts are DynamoDB's verified ones (docs/errors.md) */
 	if (enabled && viewtype == NULL)
-		KvamRaise(KVAM_EX_VALIDATION,
+		KvamRaise(KVAM_EX_VALIDATION, update ?
+				  "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required" :
 				  "One or more parameter values were invalid: You must specify a StreamViewType when enabling a stream");
 	if (!enabled && viewtype != NULL)
-		KvamRaise(KVAM_EX_VALIDATION,
+		KvamRaise(KVAM_EX_VALIDATION, update ?
+				  "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified" :
 				  "One or more parameter values were invalid: You cannot specify a StreamViewType when disabling a stream");
 }
 
@@ -475,7 +484,7 @@ KvamOpCreateTable(const JsonbValue *req, KvamOut *out)
 		KvamRaise(KVAM_EX_VALIDATION,
 				  "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
 	if (have_ss)
-		check_stream_spec(stream_on, viewtype);
+		check_stream_spec(stream_on, viewtype, false);
 
 	/* existence */
 	existing = KvamCatalogLookup(name);
@@ -544,6 +553,8 @@ KvamOpCreateTable(const JsonbValue *req, KvamOut *out)
 	def.description = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 														 CStringGetDatum(KvamOutFinish(&d))));
 	KvamCatalogInsert(&def);
+	if (stream_on)
+		KvamStreamReplicaIdentity(&def);
 
 	KvamDescribeTableOut(out, "TableDescription", KvamCatalogLookup(name), "ACTIVE");
 }
@@ -579,7 +590,7 @@ KvamOpListTables(const JsonbValue *req, KvamOut *out)
 	KvamValErrors e;
 	char	   *start = KvamReqString(req, "ExclusiveStartTableName");
 	int64		limit = 100;
-	bool		have_limit = KvamReqInt64(req, "Limit", &limit);
+	bool		have_limit = KvamReqInteger(req, "Limit", &limit);
 	bool		more;
 	List	   *names;
 	ListCell   *lc;
@@ -643,7 +654,7 @@ KvamOpUpdateTable(const JsonbValue *req, KvamOut *out)
 		KvamRaise(KVAM_EX_VALIDATION,
 				  "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
 	if (have_ss)
-		check_stream_spec(stream_on, viewtype);
+		check_stream_spec(stream_on, viewtype, true);
 
 	def = KvamControlTable(name, "UpdateTable", true);
 	newmode = mode ? mode : billing_mode(def);
@@ -659,11 +670,11 @@ KvamOpUpdateTable(const JsonbValue *req, KvamOut *out)
 	if (have_ss)
 	{
 		if (stream_on && def->stream_enabled)
-			KvamRaise(KVAM_EX_RESOURCE_IN_USE,
+			KvamRaise(KVAM_EX_VALIDATION,
 					  "Table already has an enabled stream: TableName: %s", name);
 		if (!stream_on && !def->stream_enabled)
 			KvamRaise(KVAM_EX_VALIDATION,
-					  "One or more parameter values were invalid: Table does not have an enabled stream to disable");
+					  "Table has no stream to disable: TableName: %s", name);
 		def->stream_enabled = stream_on;
 		if (stream_on)
 		{
@@ -692,6 +703,8 @@ KvamOpUpdateTable(const JsonbValue *req, KvamOut *out)
 		def->description = KvamDescriptionWith(def, "DeletionProtectionEnabled",
 											   KvamJsonText(&v));
 	KvamCatalogUpdate(def);
+	if (have_ss)
+		KvamStreamReplicaIdentity(def);
 	KvamDescribeTableOut(out, "TableDescription", KvamCatalogLookup(name), "ACTIVE");
 }
 

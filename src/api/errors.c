@@ -26,6 +26,8 @@
 #include "api/errors.h"
 
 #define KVAM_ERROR_TYPE_PREFIX "com.amazonaws.dynamodb.v20120810#"
+/* exceptions of the AWS request layer, not of DynamoDB's model */
+#define KVAM_COMMON_TYPE_PREFIX "com.amazon.coral.service#"
 
 typedef struct KvamExceptionEntry
 {
@@ -177,7 +179,9 @@ KvamRaiseFields(KvamException ex, int sqlerrcode, const char *json_fields,
 		StringInfoData type;
 
 		initStringInfo(&type);
-		appendStringInfo(&type, "%s%s", KVAM_ERROR_TYPE_PREFIX, e->name);
+		appendStringInfo(&type, "%s%s",
+						 ex == KVAM_EX_ACCESS_DENIED || ex == KVAM_EX_UNKNOWN_OPERATION ?
+						 KVAM_COMMON_TYPE_PREFIX : KVAM_ERROR_TYPE_PREFIX, e->name);
 		append_json_string(&detail, type.data, type.len);
 		pfree(type.data);
 	}

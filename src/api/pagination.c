@@ -24,7 +24,7 @@ KvamPageStart(KvamPage *page, const JsonbValue *req)
 	int64		limit = 0;
 
 	memset(page, 0, sizeof(KvamPage));
-	(void) KvamReqInt64(req, "Limit", &limit);
+	(void) KvamReqInteger(req, "Limit", &limit);
 	page->limit = Max(limit, 0);
 }
 

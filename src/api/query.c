@@ -211,6 +211,9 @@ KvamOpQuery(const JsonbValue *req, KvamOut *out)
 	if (!KvamReqHas(req, "KeyConditions") && !KvamReqHas(req, "KeyConditionExpression"))
 		KvamValidationError("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
 	(void) KvamReqBool(req, "ScanIndexForward", &forward);
+	/* the request's own validity comes before the table's existence */
+	if ((expr = KvamReqString(req, "KeyConditionExpression")) != NULL)
+		KvamKeyConditionCheckSyntax(expr, strlen(expr), rp.ctx);
 
 	t = KvamTableOpen(table_name, "Query", ACL_SELECT);
 	rp.ks = &t->def->key;

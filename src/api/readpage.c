@@ -49,7 +49,7 @@ KvamReadPageValidate(KvamReadPage *rp, const JsonbValue *req, KvamValErrors *e)
 
 	memset(rp, 0, sizeof(KvamReadPage));
 	KvamValTableName(e, table_name, "tableName", true);
-	if (KvamReqInt64(req, "Limit", &limit) && limit < 1)
+	if (KvamReqInteger(req, "Limit", &limit) && limit < 1)
 		KvamValAdd(e, psprintf(INT64_FORMAT, limit), "limit",
 				   "Member must have value greater than or equal to 1");
 	KvamValEnum(e, select, "select", selects);

@@ -148,8 +148,10 @@ KvamReqBool(const JsonbValue *obj, const char *name, bool *out)
 	return true;
 }
 
-bool
-KvamReqInt64(const JsonbValue *obj, const char *name, int64 *out)
+/* An integer member; 'javatype' ("Long", "Integer") names it in errors. */
+static bool
+req_integer(const JsonbValue *obj, const char *name, int64 *out,
+			const char *javatype)
 {
 	JsonbValue	v;
 	char	   *s;
@@ -158,14 +160,26 @@ KvamReqInt64(const JsonbValue *obj, const char *name, int64 *out)
 	if (!KvamReqMember(obj, name, &v))
 		return false;
 	if (v.type != jbvNumeric)
-		wrong_type(&v, "Long");
-	/* Long members take the integer part, as DynamoDB's deserialiser does */
+		wrong_type(&v, javatype);
+	/* integer members take the integer part, as DynamoDB's deserialiser does */
 	s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)));
 	errno = 0;
 	*out = strtoi64(s, &end, 10);
 	if (errno != 0 || (*end != '\0' && *end != '.'))
-		KvamRaise(KVAM_EX_SERIALIZATION, "NUMBER_VALUE cannot be converted to Long");
+		KvamRaise(KVAM_EX_SERIALIZATION, "NUMBER_VALUE cannot be converted to %s", javatype);
 	return true;
+}
+
+bool
+KvamReqInt64(const JsonbValue *obj, const char *name, int64 *out)
+{
+	return req_integer(obj, name, out, "Long");
+}
+
+bool
+KvamReqInteger(const JsonbValue *obj, const char *name, int64 *out)
+{
+	return req_integer(obj, name, out, "Integer");
 }
 
 bool

@@ -41,6 +41,8 @@ extern bool KvamReqHas(const JsonbValue *obj, const char *name);
 extern char *KvamReqString(const JsonbValue *obj, const char *name);
 extern bool KvamReqBool(const JsonbValue *obj, const char *name, bool *out);
 extern bool KvamReqInt64(const JsonbValue *obj, const char *name, int64 *out);
+/* KvamReqInteger: an Integer member (Limit, Segment, ...), as KvamReqInt64 */
+extern bool KvamReqInteger(const JsonbValue *obj, const char *name, int64 *out);
 extern bool KvamReqObject(const JsonbValue *obj, const char *name, JsonbValue *out);
 /* KvamReqArray returns the elements (count in *n), or NULL when absent. */
 extern JsonbValue *KvamReqArray(const JsonbValue *obj, const char *name, int *n);

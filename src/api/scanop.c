@@ -56,8 +56,8 @@ put_hash(char *buf, uint64 h)
 static bool
 parse_segments(const JsonbValue *req, KvamValErrors *e, int64 *seg, int64 *total)
 {
-	bool		has_seg = KvamReqInt64(req, "Segment", seg);
-	bool		has_total = KvamReqInt64(req, "TotalSegments", total);
+	bool		has_seg = KvamReqInteger(req, "Segment", seg);
+	bool		has_total = KvamReqInteger(req, "TotalSegments", total);
 
 	if (has_seg && *seg < 0)
 		KvamValAdd(e, psprintf(INT64_FORMAT, *seg), "segment",

@@ -238,16 +238,22 @@ KvamTableGetSnapshot(KvamApiTable *t, const KvamAttr *key, Snapshot snap)
 	return item;
 }
 
-KvamAttr *
-KvamTableReadLatest(KvamApiTable *t, const KvamAttr *key, ItemPointer tid)
+/* KvamTableReadLatest, and with 'lock' KvamTableLockLatest. */
+static KvamAttr *
+read_latest(KvamApiTable *t, const KvamAttr *key, ItemPointer tid, bool lock)
 {
 	StringInfoData buf;
 	KvamAttr   *item = NULL;
+	bool		live;
 
 	initStringInfo(&buf);
 	KvamTableEncodeKey(t, key, &buf);
 	ItemPointerSetInvalid(tid);
-	if (KvamKeyFetchLatest(t->rel, buf.data, buf.len, t->slot))
+	live = lock ?
+		KvamKeyLockLatest(t->rel, buf.data, buf.len, t->slot,
+						  GetCurrentCommandId(true)) :
+		KvamKeyFetchLatest(t->rel, buf.data, buf.len, t->slot);
+	if (live)
 	{
 		*tid = t->slot->tts_tid;
 		item = KvamTableRowToItem(t, t->slot);
@@ -255,6 +261,20 @@ KvamTableReadLatest(KvamApiTable *t, const KvamAttr *key, ItemPointer tid)
 	}
 	pfree(buf.data);
 	return item;
+}
+
+KvamAttr *
+KvamTableReadLatest(KvamApiTable *t, const KvamAttr *key, ItemPointer tid)
+{
+	return read_latest(t, key, tid, false);
+}
+
+KvamAttr *
+KvamTableLockLatest(KvamApiTable *t, const KvamAttr *key)
+{
+	ItemPointerData tid;
+
+	return read_latest(t, key, &tid, true);
 }
 
 /* Fill the scratch slot with the row of 'item' (full item). */

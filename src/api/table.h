@@ -119,6 +119,15 @@ extern KvamAttr *KvamTableReadLatest(KvamApiTable *t, const KvamAttr *key,
 									 ItemPointer tid);
 
 /*
+ * KvamTableLockLatest is KvamTableReadLatest that also keeps the key as
+ * it is until the transaction ends: a shared row lock (present or absent
+ * key) that makes every later writer of the key wait for this transaction
+ * (src/am/modify.c, KvamKeyLockLatest).  For TransactWriteItems'
+ * ConditionCheck, whose condition must still hold at commit.
+ */
+extern KvamAttr *KvamTableLockLatest(KvamApiTable *t, const KvamAttr *key);
+
+/*
  * KvamTableWrite makes 'item' (a full item whose key equals 'key'; NULL
  * deletes) the new state of 'key', provided the newest state is still the
  * one KvamTableReadLatest returned: 'expected' is its TID, or NULL when

@@ -119,6 +119,8 @@ action_of(const JsonbValue *elem, bool get, JsonbValue *body)
 			*body = v;
 		}
 	}
+	if (found == -1 && !get)
+		KvamValidationError("Invalid Request: TransactWriteRequest should contain Delete or Put or Update request");
 	if (found < 0)
 		KvamValidationError(get ?
 							"TransactItems can only contain one of Get" :
@@ -209,13 +211,16 @@ units_of(KvamOut *scratch)
 	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(u.val.numeric)));
 }
 
-/* ConditionCheck: the condition on the newest state of the item. */
+/*
+ * ConditionCheck: the condition on the newest state of the item, which is
+ * locked (shared) until the transaction ends, so that no other writer can
+ * change it between the check and the commit.
+ */
 static void
 condition_check(const KvamItemReq *r, KvamOut *out)
 {
 	KvamApiTable *t = KvamTableOpen(r->table_name, r->operation, ACL_SELECT);
-	ItemPointerData tid;
-	KvamAttr   *old = KvamTableReadLatest(t, r->key, &tid);
+	KvamAttr   *old = KvamTableLockLatest(t, r->key);
 
 	if (!KvamConditionEval(r->condition, old))
 		KvamRaiseConditionFailed(r, old);

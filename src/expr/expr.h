@@ -185,6 +185,13 @@ extern KvamKeyCondition *KvamKeyConditionParse(const char *expr, int len,
 											   const char *pk_name,
 											   const char *sk_name);
 
+/*
+ * KvamKeyConditionCheckSyntax raises what KvamKeyConditionParse would for
+ * any key schema (syntax, names and values, operators), without a schema.
+ */
+extern void KvamKeyConditionCheckSyntax(const char *expr, int len,
+										KvamExprContext *ctx);
+
 /* KvamKeyConditionMatchesSort tests a sort key value against the condition. */
 extern bool KvamKeyConditionMatchesSort(const KvamKeyCondition *kc,
 										const KvamAttr *sk);

@@ -142,6 +142,22 @@ name_is(KvamBytes b, const char *name)
 }
 
 /*
+ * KvamKeyConditionCheckSyntax: the checks of KvamKeyConditionParse that
+ * need no key schema (syntax, names and values, operators, shape), so that
+ * Query can make them before it looks the table up, as DynamoDB does.
+ */
+void
+KvamKeyConditionCheckSyntax(const char *expr, int len, KvamExprContext *ctx)
+{
+	KvamParser	p;
+	KeyTerm		terms[2];
+	int			nterms = 0;
+
+	KvamParserInit(&p, KVAM_EXPR_KEY_CONDITION, expr, len, ctx);
+	collect(KvamParseCondition(&p), terms, &nterms);
+}
+
+/*
  * KvamKeyConditionParse compiles and validates a KeyConditionExpression.
  */
 KvamKeyCondition *

@@ -42,6 +42,31 @@ CREATE UNIQUE INDEX bins_key ON bins USING kvam_key (pk, sk);
 INSERT INTO bins SELECT decode(lpad(to_hex(g % 13), 2, '0'), 'hex'), g FROM generate_series(1, 400) g;
 });
 
+# A DynamoDB table made by the API: kvam.tables (an extension config table)
+# is dumped with it; its relid (regclass) is dumped as a name and restore
+# resolves it to the restored relation, so the API finds the table again.
+$node->safe_psql(
+	'src', q{
+SELECT kvam.create_table('{"TableName": "Music",
+  "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"},
+                {"AttributeName": "Song", "KeyType": "RANGE"}],
+  "AttributeDefinitions": [{"AttributeName": "Artist", "AttributeType": "S"},
+                           {"AttributeName": "Song", "AttributeType": "S"}],
+  "BillingMode": "PAY_PER_REQUEST"}');
+SELECT kvam.put_item(jsonb_build_object('TableName', 'Music',
+  'Item', jsonb_build_object('Artist', jsonb_build_object('S', 'a' || (g % 3)),
+                             'Song', jsonb_build_object('S', 's' || g),
+                             'Plays', jsonb_build_object('N', g::text))))
+  FROM generate_series(1, 30) g;
+});
+my $api_check = q{
+SELECT kvam.get_item('{"TableName": "Music", "Key": {"Artist": {"S": "a1"}, "Song": {"S": "s7"}}}')::text
+    || ' ' || kvam.query('{"TableName": "Music", "KeyConditionExpression": "Artist = :a",
+                           "ExpressionAttributeValues": {":a": {"S": "a2"}}}')::text
+    || ' ' || (kvam.describe_table('{"TableName": "Music"}')->'Table'->>'TableName')};
+my $api_expected = $node->safe_psql('src', $api_check);
+like($api_expected, qr/"Plays": \{"N": "7"\}.*"Count": 10/, 'API table readable before dump');
+
 my $digest = q{
 SELECT (SELECT md5(string_agg(pk || '/' || sk || '/' || item::text, ',' ORDER BY pk, sk)) FROM orders)
     || (SELECT md5(string_agg(id::text || '/' || encode(v, 'hex'), ',' ORDER BY id)) FROM nums)
@@ -61,6 +86,10 @@ $node->command_ok(
 	[ "$bindir/pg_restore", '-d', $node->connstr('dst1'), "$tmp/src.dump" ],
 	'pg_restore');
 is($node->safe_psql('dst1', $digest), $expected, 'custom format round trip');
+is($node->safe_psql('dst1', $api_check), $api_expected,
+	'API GetItem and Query after pg_restore');
+is($node->safe_psql('dst1', "SELECT relid::oid = 'public.\"Music\"'::regclass::oid FROM kvam.tables"),
+	't', 'kvam.tables.relid names the restored relation');
 
 # the restored tables are keyed: point lookups use the key, keys are unique
 like($node->safe_psql('dst1',
@@ -83,12 +112,14 @@ $node->command_ok(
 	  '-d', $node->connstr('dst2') ],
 	'plain restore');
 is($node->safe_psql('dst2', $digest), $expected, 'plain format round trip');
+is($node->safe_psql('dst2', $api_check), $api_expected, 'API after plain restore');
 
 $node->safe_psql('postgres', 'CREATE DATABASE dst3');
 $node->command_ok(
 	[ "$bindir/pg_restore", '-j', '2', '-d', $node->connstr('dst3'), "$tmp/src.dump" ],
 	'parallel pg_restore');
 is($node->safe_psql('dst3', $digest), $expected, 'parallel restore round trip');
+is($node->safe_psql('dst3', $api_check), $api_expected, 'API after parallel restore');
 
 $node->stop;
 done_testing();
