@@ -4,13 +4,30 @@
  *	  Writes: insert, update, delete and row locks on kvam tables.
  *
  * Every write appends a new version (put, tombstone or lock marker) to the
- * key's partition L0 under the partition lock, after a read-before-write
- * that finds the key's newest state:
+ * key's partition L0, after a read-before-write that finds the key's
+ * newest state.  Locking protocol:
+ *
+ *	- the writer takes the key's lock (KvamKeyLockFor: one of a fixed set
+ *	  of LWLocks chosen by a hash of relation and key) exclusively, and
+ *	  keeps it from the read-before-write to the end of the append, so
+ *	  nothing else is appended to that key in between;
+ *	- the read-before-write (KvamLookupKey) takes the partition lock only
+ *	  in shared mode and only to copy its view; bloom probes and run reads
+ *	  happen without it;
+ *	- the append takes the partition lock exclusively for the in-memory
+ *	  work only: L0 tail page, WAL record, memtable link, and freezing a
+ *	  full memtable;
+ *	- after releasing both, a writer whose partition is over its stall
+ *	  bounds flushes inline or waits for the auto-admin (admin/stall.c);
+ *	- no backend holds more than one key lock, and the key lock is always
+ *	  taken before the partition lock.
+ *
+ * What the read-before-write decides:
  *
  *	- versions of aborted writers are skipped;
  *	- if the newest version, or a newer lock marker, belongs to another
- *	  transaction still in progress, the writer releases the partition lock
- *	  and waits for that transaction (XactLockTableWait, heap's protocol),
+ *	  transaction still in progress, the writer releases the key lock and
+ *	  waits for that transaction (XactLockTableWait, heap's protocol),
  *	  then starts over; so the versions of a key are appended in the commit
  *	  order of their writers, and no lock-table entry per key is needed;
  *	- update, delete and lock compare the newest version with the one the
@@ -46,6 +63,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "admin/admin.h"
 #include "am/kvam_am.h"
 #include "lsm/keycode.h"
 
@@ -93,14 +111,35 @@ check_visitor(KvamVersion v, Size len, ItemPointer tid, void *arg)
 	return true;
 }
 
+/* Read-before-write; the caller holds the key's lock. */
 static void
-write_check(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
+write_check(Relation rel, KvamRelInfo *info, int idx,
 			const char *key, Size keylen, bool exclusive, WriteCheck *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->exclusive = exclusive;
 	c->wait_xid = InvalidTransactionId;
-	KvamLookupKey(rel, info, idx, p, key, keylen, check_visitor, c);
+	KvamLookupKey(rel, info, idx, key, keylen, check_visitor, c);
+}
+
+/*
+ * Append 'v' to partition 'idx' under the partition lock, then release the
+ * partition lock and the key lock 'kl', and throttle if the partition is
+ * over its stall bounds.
+ */
+static void
+append_and_release(Relation rel, KvamRelInfo *info, int idx, LWLock *kl,
+				   KvamVersion v, Size vlen, ItemPointer tid)
+{
+	KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+	bool		throttle;
+
+	KvamL0Append(rel, info, idx, p, v, vlen, tid);
+	throttle = KvamNoteAppend(rel, info, idx, p);
+	KvamPartRelease(p);
+	LWLockRelease(kl);
+	if (throttle)
+		KvamWriteThrottle(rel, info, idx);
 }
 
 static void
@@ -154,15 +193,16 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 	KvamPredicateCheckWrite(rel);
 	for (;;)
 	{
-		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+		LWLock	   *kl = KvamKeyLock(rel, v->key, v->keylen);
 		WriteCheck	c;
 
-		write_check(rel, info, idx, p, v->key, v->keylen, true, &c);
+		LWLockAcquire(kl, LW_EXCLUSIVE);
+		write_check(rel, info, idx, v->key, v->keylen, true, &c);
 		if (TransactionIdIsValid(c.wait_xid))
 		{
 			TransactionId xwait = c.wait_xid;
 
-			KvamPartRelease(p);
+			LWLockRelease(kl);
 			write_check_free(&c);
 			XactLockTableWait(xwait, rel, &c.newesttid, XLTW_InsertIndex);
 			continue;
@@ -172,7 +212,7 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 			char	   *cols;
 			char	   *vals;
 
-			KvamPartRelease(p);
+			LWLockRelease(kl);
 			vals = key_columns_text(rel, info, slot, &cols);
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
@@ -182,9 +222,7 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 					 errtableconstraint(rel, KvamKeyIndexName(info))));
 		}
 		write_check_free(&c);
-		KvamL0Append(rel, info, idx, p, v, vlen, tid);
-		KvamMaybeFlush(rel, info, idx, p);
-		KvamPartRelease(p);
+		append_and_release(rel, info, idx, kl, v, vlen, tid);
 		return;
 	}
 }
@@ -268,10 +306,10 @@ kvam_multi_insert(Relation rel, TupleTableSlot **slots, int ntuples,
 }
 
 /*
- * Common start of update, delete and lock: find the key of the version at
- * 'tid', take the partition lock and check the key's newest state.  On
- * TM_Ok the partition lock is held and *pp, *cp are set; otherwise nothing
- * is held and tmfd is filled.
+ * Common start of update, delete and lock: take the lock of the key of
+ * the version 'old' at 'otid' and check the key's newest state.  On TM_Ok
+ * the key lock is held and *klp, *c are set; otherwise nothing is held
+ * and tmfd is filled.
  */
 typedef enum
 {
@@ -284,7 +322,7 @@ typedef enum
 static TM_Result
 lock_newest(Relation rel, KvamRelInfo *info, KvamVersion old, ItemPointer otid,
 			bool exclusive, WaitMode waitmode, TM_FailureData *tmfd,
-			KvamPart **pp, WriteCheck *c, int *idxp)
+			LWLock **klp, WriteCheck *c, int *idxp)
 {
 	int			idx = KvamPartitionOfKey(info, old->key);
 
@@ -292,14 +330,15 @@ lock_newest(Relation rel, KvamRelInfo *info, KvamVersion old, ItemPointer otid,
 	KvamPredicateCheckWrite(rel);
 	for (;;)
 	{
-		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+		LWLock	   *kl = KvamKeyLock(rel, old->key, old->keylen);
 
-		write_check(rel, info, idx, p, old->key, old->keylen, exclusive, c);
+		LWLockAcquire(kl, LW_EXCLUSIVE);
+		write_check(rel, info, idx, old->key, old->keylen, exclusive, c);
 		if (TransactionIdIsValid(c->wait_xid))
 		{
 			TransactionId xwait = c->wait_xid;
 
-			KvamPartRelease(p);
+			LWLockRelease(kl);
 			switch (waitmode)
 			{
 				case WAIT_BLOCK:
@@ -323,7 +362,7 @@ lock_newest(Relation rel, KvamRelInfo *info, KvamVersion old, ItemPointer otid,
 
 		if (!c->found || !KvamSameVersion(c->newest, old))
 		{
-			KvamPartRelease(p);
+			LWLockRelease(kl);
 			if (c->found && c->status == KVAM_XS_CURRENT)
 			{
 				tmfd->ctid = c->newesttid;
@@ -341,7 +380,7 @@ lock_newest(Relation rel, KvamRelInfo *info, KvamVersion old, ItemPointer otid,
 			tmfd->ctid = *otid;
 			return TM_Deleted;
 		}
-		*pp = p;
+		*klp = kl;
 		return TM_Ok;
 	}
 }
@@ -386,17 +425,17 @@ crosscheck_fails(KvamVersion old, Size len, ItemPointer tid, Snapshot crosscheck
 static TM_Result
 lock_for_write(Relation rel, KvamRelInfo *info, KvamVersion old,
 			   ItemPointer otid, bool wait, Snapshot crosscheck,
-			   TM_FailureData *tmfd, KvamPart **pp, WriteCheck *c, int *idxp)
+			   TM_FailureData *tmfd, LWLock **klp, WriteCheck *c, int *idxp)
 {
 	TM_Result	res;
 
 	res = lock_newest(rel, info, old, otid, true,
-					  wait ? WAIT_BLOCK : WAIT_NOWAIT_RESULT, tmfd, pp, c, idxp);
+					  wait ? WAIT_BLOCK : WAIT_NOWAIT_RESULT, tmfd, klp, c, idxp);
 	if (res != TM_Ok)
 		return res;
 	if (crosscheck_fails(c->newest, c->newestlen, &c->newesttid, crosscheck))
 	{
-		KvamPartRelease(*pp);
+		LWLockRelease(*klp);
 		tmfd->ctid = *otid;
 		tmfd->xmax = c->newest->xmin;
 		tmfd->cmax = InvalidCommandId;
@@ -412,7 +451,7 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 {
 	KvamRelInfo *info = KvamRelGetInfo(rel);
 	KvamVersion old = fetch_old(rel, tid);
-	KvamPart   *p;
+	LWLock	   *kl;
 	WriteCheck	c;
 	TM_Result	res;
 	int			idx;
@@ -420,14 +459,13 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 	Size		tlen;
 	ItemPointerData newtid;
 
-	res = lock_for_write(rel, info, old, tid, wait, crosscheck, tmfd, &p, &c, &idx);
-	if (res != TM_Ok)
-		return res;
+	/* build the tombstone before taking locks */
 	tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 						   KVAM_V_TOMBSTONE, 0, &tlen);
-	KvamL0Append(rel, info, idx, p, tomb, tlen, &newtid);
-	KvamMaybeFlush(rel, info, idx, p);
-	KvamPartRelease(p);
+	res = lock_for_write(rel, info, old, tid, wait, crosscheck, tmfd, &kl, &c, &idx);
+	if (res != TM_Ok)
+		return res;
+	append_and_release(rel, info, idx, kl, tomb, tlen, &newtid);
 	pgstat_count_heap_delete(rel);
 	return TM_Ok;
 }
@@ -440,7 +478,7 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 {
 	KvamRelInfo *info = KvamRelGetInfo(rel);
 	KvamVersion old = fetch_old(rel, otid);
-	KvamPart   *p;
+	LWLock	   *kl;
 	WriteCheck	c;
 	TM_Result	res;
 	int			idx;
@@ -459,16 +497,12 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 	v = KvamFormVersion(rel, slot, key.data, key.len, cid, 0, 0, &vlen);
 	samekey = KvamKeyCompare(key.data, key.len, old->key, old->keylen) == 0;
 
-	res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd, &p, &c, &idx);
+	res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd, &kl, &c, &idx);
 	if (res != TM_Ok)
 		return res;
 
 	if (samekey)
-	{
-		KvamL0Append(rel, info, idx, p, v, vlen, &newtid);
-		KvamMaybeFlush(rel, info, idx, p);
-		KvamPartRelease(p);
-	}
+		append_and_release(rel, info, idx, kl, v, vlen, &newtid);
 	else
 	{
 		KvamVersion tomb;
@@ -477,9 +511,7 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 
 		tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 							   KVAM_V_TOMBSTONE, 0, &tlen);
-		KvamL0Append(rel, info, idx, p, tomb, tlen, &tombtid);
-		KvamMaybeFlush(rel, info, idx, p);
-		KvamPartRelease(p);
+		append_and_release(rel, info, idx, kl, tomb, tlen, &tombtid);
 		insert_new_key(rel, info, slot, v, vlen, &newtid);
 		*update_indexes = true;
 	}
@@ -516,13 +548,13 @@ kvam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 	for (;;)
 	{
 		KvamVersion old = fetch_old(rel, tid);
-		KvamPart   *p;
+		LWLock	   *kl;
 		WriteCheck	c;
 		TM_Result	res;
 		int			idx;
 
 		res = lock_newest(rel, info, old, tid, exclusive, waitmode, tmfd,
-						  &p, &c, &idx);
+						  &kl, &c, &idx);
 		if (res == TM_Updated && (flags & TUPLE_LOCK_FLAG_FIND_LAST_VERSION))
 		{
 			/* follow the key to its newest committed version and lock that */
@@ -543,10 +575,11 @@ kvam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 			marker = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 									 KVAM_V_LOCK | (exclusive ? 0 : KVAM_V_LOCK_SHARED),
 									 0, &mlen);
-			KvamL0Append(rel, info, idx, p, marker, mlen, &mtid);
+			append_and_release(rel, info, idx, kl, marker, mlen, &mtid);
 			pfree(marker);
 		}
-		KvamPartRelease(p);
+		else
+			LWLockRelease(kl);
 		KvamStoreVersion(rel, slot, c.newest, c.newestlen, &c.newesttid);
 		return TM_Ok;
 	}
@@ -587,7 +620,7 @@ KvamRekeyStaged(Relation rel, KvamRelInfo *info)
 			int			j,
 						vis,
 						idx;
-			KvamPart   *p;
+			LWLock	   *kl;
 
 			CHECK_FOR_INTERRUPTS();
 			if (!KvamKeyIsSynthetic(g.v[0]->key, g.v[0]->keylen))
@@ -612,10 +645,9 @@ KvamRekeyStaged(Relation rel, KvamRelInfo *info)
 			tomb = KvamFormVersion(rel, NULL, staged->key, staged->keylen, cid,
 								   KVAM_V_TOMBSTONE, 0, &tlen);
 			idx = KvamPartitionOfKey(info, staged->key);
-			p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
-			KvamL0Append(rel, info, idx, p, tomb, tlen, &tid);
-			KvamMaybeFlush(rel, info, idx, p);
-			KvamPartRelease(p);
+			kl = KvamKeyLock(rel, staged->key, staged->keylen);
+			LWLockAcquire(kl, LW_EXCLUSIVE);
+			append_and_release(rel, info, idx, kl, tomb, tlen, &tid);
 
 			pfree(v);
 			pfree(tomb);

@@ -18,8 +18,12 @@
  *	- during recovery (hot standby) the startup process appends without
  *	  touching the memtable, so readers verify and catch up from the pages
  *	  on every access (the memtable is not trusted there);
- *	- after a flush, L0 restarts with a new head; the memtable notices the
- *	  head change and starts over.
+ *	- a full memtable is frozen (memtable.h): the frozen memtable indexes
+ *	  the chain from its head up to 'frozen_tail', and the next append
+ *	  starts a new page, so each page belongs to exactly one memtable;
+ *	- a flush publishes the frozen memtable's run and advances the head of
+ *	  the chain past 'frozen_tail' in one manifest edit (am/flush.c); a
+ *	  memtable that finds a head it does not know starts over.
  *
  * IDENTIFICATION
  *	  src/lsm/l0.c
@@ -61,6 +65,8 @@ index_page(KvamPart *p, Page page, BlockNumber blk, OffsetNumber after)
 	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
 	OffsetNumber off;
 
+	if (after == InvalidOffsetNumber)
+		p->mt.npages++;
 	for (off = after + 1; off <= maxoff; off++)
 	{
 		ItemId		iid = PageGetItemId(page, off);
@@ -95,10 +101,11 @@ catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	KvamManifest mf = KvamManifestRead(rel, info, idx);
 	BlockNumber blk;
 	OffsetNumber after;
+	int			i;
 
 	if (!p->built || p->nonce != info->nonce || p->l0_head != mf->l0_head)
 	{
-		KvamMemtableClear(p);
+		KvamMemtableClearAll(p);
 		p->nonce = info->nonce;
 		p->l0_head = mf->l0_head;
 		p->idx_blk = InvalidBlockNumber;
@@ -142,6 +149,11 @@ catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 		blk = next;
 		after = InvalidOffsetNumber;
 	}
+	p->nruns = mf->nruns;
+	p->l0_runs = 0;
+	for (i = 0; i < mf->nruns; i++)
+		if (mf->runs[i].level == 0)
+			p->l0_runs++;
 	pfree(mf);
 	p->built = true;
 	p->trusted = !in_recovery;
@@ -194,6 +206,21 @@ void
 KvamPartRelease(KvamPart *p)
 {
 	LWLockRelease(&p->lock);
+}
+
+/*
+ * KvamKeyLock: see l0.h.
+ */
+LWLock *
+KvamKeyLock(Relation rel, const char *key, Size keylen)
+{
+	KvamPartTag tag;
+
+	KvamCheckPreloaded();
+	memset(&tag, 0, sizeof(tag));
+	tag.node = rel->rd_node;
+	tag.backend = rel->rd_backend;
+	return KvamKeyLockFor(&tag, key, keylen);
 }
 
 Size
@@ -274,7 +301,7 @@ KvamL0Append(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	{
 		tailbuf = ReadBuffer(rel, tail);
 		LockBuffer(tailbuf, BUFFER_LOCK_EXCLUSIVE);
-		if (page_has_room(BufferGetPage(tailbuf), vlen))
+		if (!p->l0_newpage && page_has_room(BufferGetPage(tailbuf), vlen))
 		{
 			buf = tailbuf;
 			tailbuf = InvalidBuffer;
@@ -365,6 +392,11 @@ KvamL0Append(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	KvamMemtableLink(p, node, v->key, v->keylen, tid, vlen);
 	if (firstpage)
 		p->l0_head = blk;
+	if (newpage)
+	{
+		p->mt.npages++;
+		p->l0_newpage = false;
+	}
 	p->idx_blk = blk;
 	p->idx_off = offnum;
 	pg_atomic_fetch_add_u64(&p->writes, 1);

@@ -27,6 +27,12 @@ extern KvamPart *KvamPartAcquire(Relation rel, KvamRelInfo *info, int idx,
 extern void KvamPartRelease(KvamPart *p);
 
 /*
+ * KvamKeyLock returns the key lock of encoded key 'key' of 'rel' (shmem.h);
+ * the caller acquires and releases it.
+ */
+extern LWLock *KvamKeyLock(Relation rel, const char *key, Size keylen);
+
+/*
  * KvamL0Append appends version 'v' (vlen bytes, key inside) to the
  * partition's L0, WAL-logs it, indexes it in the memtable and returns its
  * TID.  Caller holds the partition lock exclusively.  'v->birth' is set to
