@@ -89,7 +89,6 @@ define_gucs(void)
 								PGC_POSTMASTER, 0,
 								NULL, NULL, NULL);
 	}
-	MarkGUCPrefixReserved("kvam");
 }
 
 void
@@ -97,6 +96,8 @@ _PG_init(void)
 {
 	define_gucs();
 	KvamAdminInit();
+	/* after every kvam.* GUC is defined, or config values of later ones are dropped */
+	MarkGUCPrefixReserved("kvam");
 	KvamUtilityInit();
 
 	if (!process_shared_preload_libraries_in_progress)

@@ -140,6 +140,11 @@ KvamWriteThrottle(Relation rel, KvamRelInfo *info, int idx)
 		/* wait for the flush or compaction in progress */
 		ConditionVariablePrepareToSleep(&p->cv);
 		KvamPartRelease(p);
+		if (waited_ms > 0 && waited_ms % STALL_FALLBACK_MS == 0)
+		{
+			/* a compaction publishes without the partition lock: look */
+			KvamPartRefreshRuns(rel, info, idx);
+		}
 		if (admin)
 			KvamAdminWake(rel->rd_node.dbNode);
 		(void) ConditionVariableTimedSleep(&p->cv, STALL_SLICE_MS,

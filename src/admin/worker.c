@@ -10,8 +10,11 @@
  * in its own transaction:
  *
  *	- a frozen memtable nobody flushes: KvamFlushFrozen (am/flush.c);
- *	- a partition with kvam.l0_stop_runs level-0 runs or more: compaction
- *	  (until compaction exists, the stop-gap merge KvamMergePartition).
+ *	- a partition with kvam.l0_stop_runs level-0 runs or more: compaction.
+ *	  XXX Until lsm/compact.c implements compact.h, this is the stop-gap
+ *	  merge KvamMergePartition; then it becomes
+ *	  KvamCompactPartition(rel, info, idx, KVAM_COMPACT_AUTO, false, NULL)
+ *	  followed by KvamPartRefreshRuns, and flushes stop merging.
  *
  * The slot's tag names the relation by file node; the worker maps it to an
  * OID (RelidByRelfilenode), locks the relation with RowExclusiveLock
@@ -121,7 +124,10 @@ do_partition(KvamPartTag *tag, WorkKind kind)
 				if (kind == WORK_FLUSH)
 					did = KvamFlushFrozen(rel, info, i) >= 0;
 				else
+				{
 					did = KvamMergePartition(rel, info, i) >= 0;
+					KvamPartRefreshRuns(rel, info, i);
+				}
 				break;
 			}
 		}

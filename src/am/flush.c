@@ -198,11 +198,7 @@ publish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 		log_newpage_buffer(buf, true);
 	END_CRIT_SECTION();
 
-	p->nruns = mf->nruns;
-	p->l0_runs = 0;
-	for (i = 0; i < mf->nruns; i++)
-		if (mf->runs[i].level == 0)
-			p->l0_runs++;
+	KvamPartSetRunCounts(p, mf);
 	UnlockReleaseBuffer(buf);
 
 	/* the shared state follows the manifest */
@@ -323,6 +319,17 @@ build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	publish_run(rel, info, idx, p, &ref, merge ? mf : NULL);
 	p->flush_pid = 0;
 	claimed_part = NULL;
+
+	/*
+	 * The active memtable may have filled up meanwhile; writers only freeze
+	 * on their next append, which may never come.  Hand it over now.
+	 */
+	if (!p->has_frozen && p->mt.nentries > 0 &&
+		p->mt.l0_bytes >= (uint64) kvam_memtable_size_kb * 1024)
+	{
+		KvamFreezeMemtable(p);
+		p->flush_wanted = true;
+	}
 	LWLockRelease(&p->lock);
 	ConditionVariableBroadcast(&p->cv);
 	KvamProgressEnd();

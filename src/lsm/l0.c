@@ -101,7 +101,6 @@ catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	KvamManifest mf = KvamManifestRead(rel, info, idx);
 	BlockNumber blk;
 	OffsetNumber after;
-	int			i;
 
 	if (!p->built || p->nonce != info->nonce || p->l0_head != mf->l0_head)
 	{
@@ -149,11 +148,7 @@ catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 		blk = next;
 		after = InvalidOffsetNumber;
 	}
-	p->nruns = mf->nruns;
-	p->l0_runs = 0;
-	for (i = 0; i < mf->nruns; i++)
-		if (mf->runs[i].level == 0)
-			p->l0_runs++;
+	KvamPartSetRunCounts(p, mf);
 	pfree(mf);
 	p->built = true;
 	p->trusted = !in_recovery;
@@ -206,6 +201,36 @@ void
 KvamPartRelease(KvamPart *p)
 {
 	LWLockRelease(&p->lock);
+}
+
+/*
+ * KvamPartSetRunCounts: see l0.h.
+ */
+void
+KvamPartSetRunCounts(KvamPart *p, KvamManifest mf)
+{
+	int			i;
+
+	p->nruns = mf->nruns;
+	p->l0_runs = 0;
+	for (i = 0; i < mf->nruns; i++)
+		if (mf->runs[i].level == 0)
+			p->l0_runs++;
+}
+
+/*
+ * KvamPartRefreshRuns: see l0.h.
+ */
+void
+KvamPartRefreshRuns(Relation rel, KvamRelInfo *info, int idx)
+{
+	KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+	KvamManifest mf = KvamManifestRead(rel, info, idx);
+
+	KvamPartSetRunCounts(p, mf);
+	KvamPartRelease(p);
+	pfree(mf);
+	ConditionVariableBroadcast(&p->cv);
 }
 
 /*

@@ -27,6 +27,20 @@ extern KvamPart *KvamPartAcquire(Relation rel, KvamRelInfo *info, int idx,
 extern void KvamPartRelease(KvamPart *p);
 
 /*
+ * KvamPartSetRunCounts records the run counts of manifest 'mf' in the
+ * partition's slot (what the write stall and the auto-admin look at).
+ * Partition lock held exclusively.
+ */
+extern void KvamPartSetRunCounts(KvamPart *p, KvamManifest mf);
+
+/*
+ * KvamPartRefreshRuns re-reads partition 'idx's manifest into its slot's
+ * run counts (after a compaction, which edits the manifest without the
+ * partition lock) and wakes writers waiting on them.  No lock held.
+ */
+extern void KvamPartRefreshRuns(Relation rel, KvamRelInfo *info, int idx);
+
+/*
  * KvamKeyLock returns the key lock of encoded key 'key' of 'rel' (shmem.h);
  * the caller acquires and releases it.
  */
