@@ -22,6 +22,15 @@
  *	   the frozen versions either in the frozen memtable or in the run,
  *	   never in both or neither.
  *
+ * What a publish retires is fixed when the claim is taken: the frozen
+ * memtable if there was one at that moment, and, for a merge, the runs of
+ * the manifest read then.  A merge may be claimed with no frozen memtable
+ * (the level-0 run bound, admin/), and writers or kvam.flush() may freeze
+ * the active memtable while it runs; that memtable is not in the merged
+ * run, so its publish must leave it -- and the L0 head -- alone (it is
+ * flushed after the merge).  Moving the head past pages whose versions
+ * are in no run loses committed rows.
+ *
  * A crash before the manifest edit leaves the run's pages unreferenced
  * (reclaimed by compaction's space management) and the data in L0; a crash
  * after it finds the data in the run.  Either way no version is lost or
@@ -118,12 +127,13 @@ KvamFreezeMemtable(KvamPart *p)
 
 /*
  * publish_run makes 'ref' the partition's newest run, removes the runs of
- * 'replaced' (a merge), and moves the L0 head past the frozen pages.
- * Partition lock held exclusively.
+ * 'replaced' (a merge), and, if 'with_frozen' (the run holds the frozen
+ * memtable's versions), moves the L0 head past the frozen pages and drops
+ * the frozen memtable.  Partition lock held exclusively.
  */
 static void
 publish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
-			KvamRunRef *ref, KvamManifest replaced)
+			KvamRunRef *ref, KvamManifest replaced, bool with_frozen)
 {
 	Buffer		buf = ReadBuffer(rel, info->parts[idx].manifest);
 	Page		page;
@@ -133,10 +143,12 @@ publish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 				j,
 				n;
 
+	Assert(!with_frozen || p->has_frozen);
+
 	/* the first page after the frozen range, if the chain goes on */
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	mf = KvamPageGetManifest(BufferGetPage(buf));
-	if (p->has_frozen && mf->l0_tail != p->frozen_tail)
+	if (with_frozen && mf->l0_tail != p->frozen_tail)
 	{
 		Buffer		fbuf = ReadBuffer(rel, p->frozen_tail);
 
@@ -174,7 +186,7 @@ publish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 		mf->runs[0] = *ref;
 		mf->nruns++;
 	}
-	if (p->has_frozen)
+	if (with_frozen)
 	{
 		if (BlockNumberIsValid(newhead))
 		{
@@ -190,6 +202,8 @@ publish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 			mf->l0_versions = 0;
 		}
 		mf->flushes++;
+		/* the memtables now index the chain from 'newhead' (l0.c) */
+		p->l0_flushes = mf->flushes;
 	}
 	((PageHeader) page)->pd_lower = MAXALIGN(SizeOfPageHeaderData) +
 		KvamManifestSize(mf->nruns);
@@ -202,7 +216,7 @@ publish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	UnlockReleaseBuffer(buf);
 
 	/* the shared state follows the manifest */
-	if (p->has_frozen)
+	if (with_frozen)
 	{
 		KvamMemtableClear(p, &p->frozen);
 		p->has_frozen = false;
@@ -247,16 +261,17 @@ add_frozen(Relation rel, KvamPart *p, KvamRunBuilder *b)
 }
 
 /*
- * Merge the frozen memtable (possibly empty) and every run of 'mf' into
+ * Merge the frozen memtable (if 'with_frozen') and every run of 'mf' into
  * 'b'.  Every version is kept (except those of aborted writers and
  * finished lock markers), so what any snapshot sees is unchanged; purging
  * old versions is compaction's job.  The pages of the replaced runs are
  * not reused yet.
  */
 static void
-add_merged(Relation rel, KvamPart *p, KvamManifest mf, KvamRunBuilder *b)
+add_merged(Relation rel, KvamPart *p, bool with_frozen, KvamManifest mf,
+		   KvamRunBuilder *b)
 {
-	KvamIter   *it = KvamIterBeginFrozen(rel, p, mf);
+	KvamIter   *it = KvamIterBeginFrozen(rel, p, with_frozen, mf);
 	KvamKeyGroup g;
 	int			i;
 
@@ -276,18 +291,21 @@ add_merged(Relation rel, KvamPart *p, KvamManifest mf, KvamRunBuilder *b)
 }
 
 /*
- * Build the run of a claimed partition ('merge': frozen memtable and all
- * runs of 'mf'; otherwise the frozen memtable) and publish it.  Returns the
- * versions written.  No lock held on entry or exit.
+ * Build the run of a claimed partition ('merge': the frozen memtable if
+ * 'with_frozen', and all runs of 'mf'; otherwise the frozen memtable) and
+ * publish it.  Returns the versions written.  No lock held on entry or
+ * exit.
  */
 static uint64
 build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
-				  KvamManifest mf, bool merge)
+				  KvamManifest mf, bool merge, bool with_frozen)
 {
 	KvamRunBuilder *b;
 	KvamRunRef	ref;
-	uint64		expected = p->frozen.nentries;
+	uint64		expected = with_frozen ? p->frozen.nentries : 0;
 	int			i;
+
+	Assert(merge || with_frozen);
 
 	if (merge)
 		for (i = 0; i < mf->nruns; i++)
@@ -298,7 +316,7 @@ build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	b = KvamRunBuildBegin(rel, info->parts[idx].partid, Max(expected, 1),
 						  KvamMetaNextRunId(rel));
 	if (merge)
-		add_merged(rel, p, mf, b);
+		add_merged(rel, p, with_frozen, mf, b);
 	else
 		add_frozen(rel, p, b);
 	KvamProgressPhase(KVAM_PHASE_WRITING);
@@ -316,7 +334,7 @@ build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	KvamProgressPhase(KVAM_PHASE_PUBLISHING);
 	LWLockAcquire(&p->lock, LW_EXCLUSIVE);
 	Assert(p->flush_pid == MyProcPid);
-	publish_run(rel, info, idx, p, &ref, merge ? mf : NULL);
+	publish_run(rel, info, idx, p, &ref, merge ? mf : NULL, with_frozen);
 	p->flush_pid = 0;
 	claimed_part = NULL;
 
@@ -348,6 +366,7 @@ claim_and_build(Relation rel, KvamRelInfo *info, int idx, bool merge_only)
 	KvamPart   *p;
 	KvamManifest mf;
 	bool		merge;
+	bool		with_frozen;
 	uint64		n = 0;
 
 	if (!exit_callback_registered)
@@ -371,6 +390,8 @@ claim_and_build(Relation rel, KvamRelInfo *info, int idx, bool merge_only)
 		pfree(mf);
 		return -1;
 	}
+	/* the claim covers the frozen memtable only if it exists now */
+	with_frozen = p->has_frozen;
 	p->flush_pid = MyProcPid;
 	p->flush_wanted = false;
 	claimed_part = p;
@@ -378,7 +399,7 @@ claim_and_build(Relation rel, KvamRelInfo *info, int idx, bool merge_only)
 
 	PG_TRY();
 	{
-		n = build_and_publish(rel, info, idx, p, mf, merge);
+		n = build_and_publish(rel, info, idx, p, mf, merge, with_frozen);
 	}
 	PG_CATCH();
 	{

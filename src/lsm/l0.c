@@ -22,7 +22,8 @@
  *	  the chain from its head up to 'frozen_tail', and the next append
  *	  starts a new page, so each page belongs to exactly one memtable;
  *	- a flush publishes the frozen memtable's run and advances the head of
- *	  the chain past 'frozen_tail' in one manifest edit (am/flush.c); a
+ *	  the chain past 'frozen_tail' in one manifest edit (am/flush.c), and
+ *	  only a publish whose run holds the frozen versions may do so; a
  *	  memtable that finds a head it does not know starts over.
  *
  * IDENTIFICATION
@@ -102,11 +103,25 @@ catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	BlockNumber blk;
 	OffsetNumber after;
 
-	if (!p->built || p->nonce != info->nonce || p->l0_head != mf->l0_head)
+	/*
+	 * The memtable may continue from where it stopped only if L0 is still
+	 * the chain it indexed: same storage, same head, and no flush since
+	 * (a flush that empties L0 and a later first append could bring back
+	 * the same head block once pages are reused).  Otherwise its versions
+	 * may have moved into a run the caller will read, or it may miss the
+	 * start of a new chain: start over from the manifest's head.  The
+	 * caller reads the run list after this, from a manifest at least as
+	 * new as 'mf' (redo and flushes only move forward), so every version
+	 * indexed here that left L0 is in one of those runs: a reader may see
+	 * a version twice (memtable and run), never zero times.
+	 */
+	if (!p->built || p->nonce != info->nonce || p->l0_head != mf->l0_head ||
+		p->l0_flushes != mf->flushes)
 	{
 		KvamMemtableClearAll(p);
 		p->nonce = info->nonce;
 		p->l0_head = mf->l0_head;
+		p->l0_flushes = mf->flushes;
 		p->idx_blk = InvalidBlockNumber;
 		p->idx_off = InvalidOffsetNumber;
 	}

@@ -330,13 +330,14 @@ KvamIterBegin(Relation rel, KvamRelInfo *info, int idx,
  * KvamIterBeginFrozen: see read.h.
  */
 KvamIter *
-KvamIterBeginFrozen(Relation rel, KvamPart *p, KvamManifest mf)
+KvamIterBeginFrozen(Relation rel, KvamPart *p, bool with_frozen,
+					KvamManifest mf)
 {
 	KvamMemtable *mts[1] = {&p->frozen};
 	KvamIter   *it;
 
 	Assert(p->flush_pid == MyProcPid);
-	it = iter_build(rel, mts, 1, NULL, 0, NULL, 0, false);
+	it = iter_build(rel, mts, with_frozen ? 1 : 0, NULL, 0, NULL, 0, false);
 	iter_open_runs(it, mf, NULL, 0, NULL, 0, false);
 	return it;
 }

@@ -68,12 +68,15 @@ extern KvamIter *KvamIterBegin(Relation rel, KvamRelInfo *info, int idx,
 							   bool upper_inclusive);
 
 /*
- * KvamIterBeginFrozen opens an iterator over the whole of the frozen
- * memtable of 'p' and the runs of 'mf', for a flusher that claimed the
- * frozen memtable (p->flush_pid == MyProcPid) and holds no lock.
+ * KvamIterBeginFrozen opens an iterator over the runs of 'mf' and, if
+ * 'with_frozen', the whole of the frozen memtable of 'p', for a flusher
+ * that claimed the partition (p->flush_pid == MyProcPid) and holds no
+ * lock.  'with_frozen' must be true only if the partition had its frozen
+ * memtable when the claim was taken (a memtable frozen later may still be
+ * changing under us).
  */
 extern KvamIter *KvamIterBeginFrozen(Relation rel, KvamPart *p,
-									 KvamManifest mf);
+									 bool with_frozen, KvamManifest mf);
 
 /*
  * KvamIterNext fills 'g' with the next key's versions; false at the end.

@@ -77,8 +77,15 @@ typedef struct KvamPart
 	uint64		nonce;			/* storage incarnation the state belongs to */
 	uint64		lru;			/* last use stamp */
 
-	/* L0 position indexed by the memtables */
+	/*
+	 * L0 position indexed by the memtables.  The chain they index is
+	 * identified by its head and by the manifest's flush count when that
+	 * head was seen (every publish that moves the head counts one), so a
+	 * head page number seen again after a flush is not taken for the same
+	 * chain.
+	 */
 	BlockNumber l0_head;
+	uint64		l0_flushes;
 	BlockNumber idx_blk;
 	OffsetNumber idx_off;
 
@@ -93,7 +100,10 @@ typedef struct KvamPart
 	bool		has_frozen;
 	bool		l0_newpage;
 	BlockNumber frozen_tail;
-	int			flush_pid;		/* pid of the backend flushing 'frozen', 0 */
+	int			flush_pid;		/* pid of the backend flushing or merging the
+								 * partition, 0; the claim covers 'frozen' only
+								 * if has_frozen was set when it was taken (a
+								 * merge may run while a new memtable freezes) */
 	bool		flush_wanted;	/* queued for the auto-admin */
 	bool		frozen_merge;	/* the freezer asked for the stop-gap merge */
 	uint32		nruns;			/* runs in the manifest (last seen) */
