@@ -59,6 +59,14 @@ extern void KvamAdminWake(Oid dboid);
 /* KvamAdminWorkerRunning: is a worker serving database 'dboid'? */
 extern bool KvamAdminWorkerRunning(Oid dboid);
 
+/*
+ * KvamAdminYieldDatabase: in an auto-admin worker whose database another
+ * session wants alone (DROP DATABASE and the like, worker.c), raises an
+ * error, which ends the worker after its cleanup (a flush gives its claim
+ * back).  Elsewhere does nothing.  For long waits inside a worker's work.
+ */
+extern void KvamAdminYieldDatabase(void);
+
 /* ---------- stall.c ---------- */
 
 /*

@@ -20,9 +20,23 @@
  * OID (RelidByRelfilenode), locks the relation with RowExclusiveLock
  * without waiting (a relation busy with DDL is retried next round) and
  * checks it is still the same storage.  It sleeps kvam.autoadmin_naptime
- * or until woken, and exits after KVAM_WORKER_IDLE_MS without work.  An
- * error ends the worker (the claim on a memtable is given back); the
- * launcher starts a new one when work remains.
+ * (at most KVAM_WORKER_NAP_MS at a time) or until woken, and exits after
+ * KVAM_WORKER_IDLE_MS without work.  An error ends the worker (the claim on
+ * a memtable is given back); the launcher starts a new one when work
+ * remains.
+ *
+ * A worker leaves its database to whoever wants it alone.  DROP DATABASE,
+ * ALTER DATABASE ... RENAME / SET TABLESPACE and CREATE DATABASE ...
+ * TEMPLATE lock the database in a mode that conflicts with the
+ * RowExclusiveLock every connecting backend takes (postinit.c), then wait
+ * at most 5 s for the database's other backends to leave
+ * (CountOtherDBBackends), and PostgreSQL 15 signals only autovacuum workers
+ * there.  So a worker tries that lock (without waiting) between partitions,
+ * on every wake-up and during a debug flush delay, and exits if it cannot
+ * have it.  A worker the launcher starts meanwhile waits for the lock
+ * before it counts as connected, and if the database is gone then, it
+ * fails to connect: it then forgets the database's partition slots, so
+ * the launcher stops starting workers for it.
  *
  * IDENTIFICATION
  *	  src/admin/worker.c
@@ -33,6 +47,7 @@
 
 #include "access/relation.h"
 #include "access/xact.h"
+#include "catalog/pg_database.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -40,6 +55,7 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
@@ -55,10 +71,49 @@
 #include "lsm/shmem.h"
 
 static int	my_entry = -1;
+static bool connected = false;
+
+/* The longest a worker sleeps between looks at its database. */
+#define KVAM_WORKER_NAP_MS	500
+
+/*
+ * Does another session want our database alone (see the header comment)?
+ * Outside a transaction: a session lock, taken and given back at once.
+ */
+static bool
+database_wanted(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_OBJECT(tag, InvalidOid, DatabaseRelationId, MyDatabaseId, 0);
+	if (LockAcquire(&tag, RowExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
+		return true;
+	LockRelease(&tag, RowExclusiveLock, true);
+	return false;
+}
+
+/*
+ * KvamAdminYieldDatabase: see admin.h.
+ */
+void
+KvamAdminYieldDatabase(void)
+{
+	if (my_entry < 0 || !connected || !database_wanted())
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_ADMIN_SHUTDOWN),
+			 errmsg("kvam auto-admin worker leaves database %u, which another session wants alone",
+					MyDatabaseId)));
+}
 
 static void
 worker_detach(int code, Datum arg)
 {
+	Oid			dboid = DatumGetObjectId(arg);
+
+	/* could not connect: the database is gone, or we may not work there */
+	if (!connected)
+		KvamPartForgetDatabase(dboid);
 	SpinLockAcquire(&KvamAdmin->mutex);
 	if (my_entry >= 0 && KvamAdmin->workers[my_entry].pid == MyProcPid)
 	{
@@ -155,7 +210,11 @@ worker_round(void)
 
 		CHECK_FOR_INTERRUPTS();
 		kind = slot_work(&KvamShmem->parts[i], &tag);
-		if (kind != WORK_NONE && do_partition(&tag, kind))
+		if (kind == WORK_NONE)
+			continue;
+		if (database_wanted())
+			proc_exit(0);
+		if (do_partition(&tag, kind))
 			did = true;
 	}
 	return did;
@@ -181,9 +240,10 @@ KvamWorkerMain(Datum arg)
 	KvamAdmin->workers[my_entry].pid = MyProcPid;
 	KvamAdmin->workers[my_entry].latch = MyLatch;
 	SpinLockRelease(&KvamAdmin->mutex);
-	before_shmem_exit(worker_detach, 0);
+	before_shmem_exit(worker_detach, ObjectIdGetDatum(dboid));
 
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	connected = true;
 	pgstat_report_appname("kvam auto-admin");
 
 	last_work = GetCurrentTimestamp();
@@ -195,7 +255,7 @@ KvamWorkerMain(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		if (!kvam_autoadmin)
+		if (!kvam_autoadmin || database_wanted())
 			proc_exit(0);
 		if (worker_round())
 		{
@@ -207,7 +267,8 @@ KvamWorkerMain(Datum arg)
 			proc_exit(0);
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 kvam_autoadmin_naptime_ms, PG_WAIT_EXTENSION);
+						 Min(kvam_autoadmin_naptime_ms, KVAM_WORKER_NAP_MS),
+						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 }

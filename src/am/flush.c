@@ -108,6 +108,7 @@ release_claim_at_exit(int code, Datum arg)
 	/* an error may have left LWLocks held; none of ours can be needed now */
 	LWLockReleaseAll();
 	release_claim();
+	KvamProgressEnd();
 }
 
 /*
@@ -326,9 +327,16 @@ build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	if (kvam_debug_flush_delay_ms > 0)
 	{
 		/* testing aid: a window between writing the run and publishing it */
-		(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 kvam_debug_flush_delay_ms, PG_WAIT_EXTENSION);
-		CHECK_FOR_INTERRUPTS();
+		int			left = kvam_debug_flush_delay_ms;
+
+		while (left > 0)
+		{
+			(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 Min(left, 100), PG_WAIT_EXTENSION);
+			left -= Min(left, 100);
+			CHECK_FOR_INTERRUPTS();
+			KvamAdminYieldDatabase();
+		}
 	}
 
 	KvamProgressPhase(KVAM_PHASE_PUBLISHING);

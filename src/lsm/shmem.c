@@ -173,6 +173,32 @@ drop_memtable(KvamPart *p)
 }
 
 /*
+ * KvamPartForgetDatabase: see shmem.h.
+ */
+void
+KvamPartForgetDatabase(Oid dboid)
+{
+	int			i;
+
+	for (i = 0; i < KvamShmem->nslots; i++)
+	{
+		KvamPart   *p = &KvamShmem->parts[i];
+
+		/* racy pre-check; verified under the lock */
+		if (!p->in_use || p->tag.node.dbNode != dboid)
+			continue;
+		LWLockAcquire(&p->lock, LW_EXCLUSIVE);
+		if (p->in_use && p->tag.node.dbNode == dboid && p->flush_pid == 0)
+		{
+			drop_memtable(p);
+			p->nruns = 0;
+			p->l0_runs = 0;
+		}
+		LWLockRelease(&p->lock);
+	}
+}
+
+/*
  * Backend-local cache of tag -> slot, so that the common case takes no
  * shared lock on the map.  An entry may be stale (the slot was reassigned):
  * callers verify the tag under the slot's lock and call KvamPartSlotForget

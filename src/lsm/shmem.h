@@ -168,6 +168,16 @@ extern KvamPart *KvamPartSlot(const KvamPartTag *tag);
 extern void KvamPartSlotForget(const KvamPartTag *tag);
 
 /*
+ * KvamPartForgetDatabase drops the cached state (memtables, queued work,
+ * run counts) of every slot of database 'dboid' whose frozen memtable is
+ * not claimed, so that the auto-admin stops seeing work there (the
+ * database is gone, or no worker can connect to it).  Safe for any
+ * database: everything dropped is rebuilt from the pages on next use.
+ * Takes the slots' locks; the caller holds no kvam lock.
+ */
+extern void KvamPartForgetDatabase(Oid dboid);
+
+/*
  * KvamKeyLockFor returns the key lock of an encoded key of 'tag's relation.
  */
 extern LWLock *KvamKeyLockFor(const KvamPartTag *tag, const char *key,
