@@ -2,7 +2,7 @@
  *
  * kvam.c
  *	  Module entry point: GUCs, custom WAL resource manager registration,
- *	  shared memory requests.
+ *	  shared memory requests, the auto-admin (admin/admin.c).
  *
  * kvam must be loaded through shared_preload_libraries: its WAL records are
  * replayed by its own resource manager (which PostgreSQL only accepts at
@@ -25,6 +25,7 @@
 #include "utils/guc.h"
 
 #include "kvam.h"
+#include "admin/admin.h"
 #include "am/kvam_am.h"
 #include "api/catalog.h"
 #include "lsm/page.h"
@@ -91,13 +92,15 @@ define_gucs(void)
 								NULL, NULL, NULL);
 	}
 	KvamApiDefineGucs();
-	MarkGUCPrefixReserved("kvam");
 }
 
 void
 _PG_init(void)
 {
 	define_gucs();
+	KvamAdminInit();
+	/* after every kvam.* GUC is defined, or config values of later ones are dropped */
+	MarkGUCPrefixReserved("kvam");
 	KvamUtilityInit();
 
 	if (!process_shared_preload_libraries_in_progress)

@@ -1,20 +1,50 @@
 /*-------------------------------------------------------------------------
  *
  * flush.c
- *	  Flush: turn a partition's L0 into an immutable sorted run.
+ *	  Flush: turn a partition's frozen memtable (and the L0 pages it
+ *	  indexes) into an immutable sorted run, without blocking writers.
  *
- * A flush walks the memtable in key order (versions of a key newest
- * first), drops versions of aborted writers and lock markers of finished
- * lockers, writes the rest into a new run (run.h; full-page WAL), and then
- * publishes the run with one manifest edit that also empties L0.  A crash
- * before the manifest edit leaves the run's pages unreferenced (reclaimed
- * by compaction's space management) and the data still in L0; a crash
+ * When a partition's active memtable passes kvam.memtable_size, the writer
+ * that fills it freezes it (memtable.h): the frozen memtable and its L0
+ * pages become immutable, and writers go on with a new memtable and a new
+ * L0 page.  A flush then
+ *
+ *	1. claims the frozen memtable (KvamPart.flush_pid, under the partition
+ *	   lock): from then on nobody else flushes, evicts or frees it;
+ *	2. walks it in key order (versions of a key newest first), dropping
+ *	   versions of aborted writers and lock markers of finished lockers,
+ *	   and writes the rest into a new run (run.h; full-page WAL) -- with
+ *	   no partition lock held, so writers and readers go on meanwhile;
+ *	3. publishes the run with one manifest edit under the partition lock:
+ *	   the run becomes the newest, the L0 chain's head moves past the
+ *	   frozen pages, and the frozen memtable is dropped.  Readers copy
+ *	   their view (memtables + run list) under the same lock, so they see
+ *	   the frozen versions either in the frozen memtable or in the run,
+ *	   never in both or neither.
+ *
+ * What a publish retires is fixed when the claim is taken: the frozen
+ * memtable if there was one at that moment, and, for a merge, the runs of
+ * the manifest read then.  A merge may be claimed with no frozen memtable
+ * (the level-0 run bound, admin/), and writers or kvam.flush() may freeze
+ * the active memtable while it runs; that memtable is not in the merged
+ * run, so its publish must leave it -- and the L0 head -- alone (it is
+ * flushed after the merge).  Moving the head past pages whose versions
+ * are in no run loses committed rows.
+ *
+ * A crash before the manifest edit leaves the run's pages unreferenced
+ * (reclaimed by compaction's space management) and the data in L0; a crash
  * after it finds the data in the run.  Either way no version is lost or
- * doubled.
+ * doubled.  The claimed memtable is given back if the flusher fails
+ * (error or exit), so someone else can flush it.
  *
- * The flush holds the partition lock exclusively for its whole duration:
- * writers of that partition wait, readers that already took their view
- * continue undisturbed (L0 pages are not recycled while they may be read).
+ * Who flushes: the auto-admin's workers (admin/), or, when none can
+ * (kvam.autoadmin off, no worker running, temporary tables), the writer
+ * that froze the memtable, after releasing its locks (KvamWriteThrottle
+ * in admin/stall.c).  kvam.flush() forces a flush of everything.
+ *
+ * The stop-gap merge (until compaction replaces it): a flush that would
+ * give the partition kvam.merge_runs runs merges the frozen memtable and
+ * all runs into one run that replaces them.
  *
  * IDENTIFICATION
  *	  src/am/flush.c
@@ -27,12 +57,20 @@
 #include "access/xlog.h"
 #include "access/xloginsert.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "storage/bufmgr.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
 #include "utils/rel.h"
 
+#include "admin/admin.h"
 #include "am/kvam_am.h"
 #include "kvam.h"
 #include "lsm/run.h"
+
+/* The slot whose frozen memtable this backend has claimed, if any. */
+static KvamPart *claimed_part = NULL;
+static bool exit_callback_registered = false;
 
 static bool
 keep_on_flush(KvamVersion v)
@@ -46,37 +84,128 @@ keep_on_flush(KvamVersion v)
 	return true;
 }
 
+/* Give the claim back (error or exit during a flush). */
+static void
+release_claim(void)
+{
+	KvamPart   *p = claimed_part;
+
+	if (p == NULL)
+		return;
+	claimed_part = NULL;
+	/* an error in publish_run may come with the lock held */
+	if (!LWLockHeldByMe(&p->lock))
+		LWLockAcquire(&p->lock, LW_EXCLUSIVE);
+	if (p->flush_pid == MyProcPid)
+		p->flush_pid = 0;
+	LWLockRelease(&p->lock);
+	ConditionVariableBroadcast(&p->cv);
+}
+
+static void
+release_claim_at_exit(int code, Datum arg)
+{
+	/* an error may have left LWLocks held; none of ours can be needed now */
+	LWLockReleaseAll();
+	release_claim();
+	KvamProgressEnd();
+}
+
 /*
- * publish_run adds 'ref' as the partition's newest run, or, with
- * 'replace_all', makes it the only one, and empties L0.
+ * KvamFreezeMemtable: see kvam_am.h.
+ */
+void
+KvamFreezeMemtable(KvamPart *p)
+{
+	Assert(LWLockHeldByMeInMode(&p->lock, LW_EXCLUSIVE));
+	Assert(!p->has_frozen && p->mt.nentries > 0);
+	KvamMemtableFreeze(p);
+	p->frozen_tail = p->idx_blk;
+	p->l0_newpage = true;
+	/* the freezing session's kvam.merge_runs decides, not the flusher's */
+	p->frozen_merge = p->nruns + 1 >= (uint32) kvam_merge_runs;
+}
+
+/*
+ * publish_run makes 'ref' the partition's newest run, removes the runs of
+ * 'replaced' (a merge), and, if 'with_frozen' (the run holds the frozen
+ * memtable's versions), moves the L0 head past the frozen pages and drops
+ * the frozen memtable.  Partition lock held exclusively.
  */
 static void
-publish_run(Relation rel, KvamRelInfo *info, int idx, KvamRunRef *ref,
-			bool replace_all)
+publish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
+			KvamRunRef *ref, KvamManifest replaced, bool with_frozen)
 {
 	Buffer		buf = ReadBuffer(rel, info->parts[idx].manifest);
 	Page		page;
 	KvamManifest mf;
+	BlockNumber newhead = InvalidBlockNumber;
+	int			i,
+				j,
+				n;
+
+	Assert(!with_frozen || p->has_frozen);
+
+	/* the first page after the frozen range, if the chain goes on */
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	mf = KvamPageGetManifest(BufferGetPage(buf));
+	if (with_frozen && mf->l0_tail != p->frozen_tail)
+	{
+		Buffer		fbuf = ReadBuffer(rel, p->frozen_tail);
+
+		LockBuffer(fbuf, BUFFER_LOCK_SHARE);
+		newhead = KvamPageGetOpaque(BufferGetPage(fbuf))->next;
+		UnlockReleaseBuffer(fbuf);
+		if (!BlockNumberIsValid(newhead))
+			elog(ERROR, "kvam L0 page %u of relation \"%s\" is not the tail but has no successor",
+				 p->frozen_tail, RelationGetRelationName(rel));
+	}
+	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	page = BufferGetPage(buf);
 	mf = KvamPageGetManifest(page);
 
 	START_CRIT_SECTION();
-	if (replace_all)
-		mf->nruns = 0;
+	if (replaced != NULL)
+	{
+		for (i = 0, n = 0; i < mf->nruns; i++)
+		{
+			bool		gone = false;
+
+			for (j = 0; j < replaced->nruns; j++)
+				if (replaced->runs[j].run_id == mf->runs[i].run_id)
+					gone = true;
+			if (!gone)
+				mf->runs[n++] = mf->runs[i];
+		}
+		mf->nruns = n;
+	}
 	if (ref->nversions > 0)
 	{
 		memmove(&mf->runs[1], &mf->runs[0], mf->nruns * sizeof(KvamRunRef));
 		mf->runs[0] = *ref;
 		mf->nruns++;
 	}
-	mf->l0_head = InvalidBlockNumber;
-	mf->l0_tail = InvalidBlockNumber;
-	mf->l0_pages = 0;
-	mf->l0_bytes = 0;
-	mf->l0_versions = 0;
-	mf->flushes++;
+	if (with_frozen)
+	{
+		if (BlockNumberIsValid(newhead))
+		{
+			mf->l0_head = newhead;
+			mf->l0_pages -= Min(mf->l0_pages, p->frozen.npages);
+		}
+		else
+		{
+			mf->l0_head = InvalidBlockNumber;
+			mf->l0_tail = InvalidBlockNumber;
+			mf->l0_pages = 0;
+			mf->l0_bytes = 0;
+			mf->l0_versions = 0;
+		}
+		mf->flushes++;
+		/* the memtables now index the chain from 'newhead' (l0.c) */
+		p->l0_flushes = mf->flushes;
+	}
 	((PageHeader) page)->pd_lower = MAXALIGN(SizeOfPageHeaderData) +
 		KvamManifestSize(mf->nruns);
 	MarkBufferDirty(buf);
@@ -84,93 +213,35 @@ publish_run(Relation rel, KvamRelInfo *info, int idx, KvamRunRef *ref,
 		log_newpage_buffer(buf, true);
 	END_CRIT_SECTION();
 
+	KvamPartSetRunCounts(p, mf);
 	UnlockReleaseBuffer(buf);
-}
 
-/*
- * finish_run writes the built run, publishes it (as the newest run, or as
- * the only one with 'replace_all') and starts an empty L0 and memtable.
- * Returns the versions written.
- */
-static uint64
-finish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
-		   KvamRunBuilder *b, uint32 level, bool replace_all)
-{
-	KvamRunRef	ref;
-
-	KvamRunBuildFinish(b, &ref);
-	ref.level = level;
-	publish_run(rel, info, idx, &ref, replace_all);
-
-	KvamMemtableClear(p);
-	p->l0_head = InvalidBlockNumber;
-	p->idx_blk = InvalidBlockNumber;
-	p->idx_off = InvalidOffsetNumber;
-	p->built = true;
-	return ref.nversions;
-}
-
-/*
- * merge_partition is the flush of a partition that has reached
- * kvam_merge_runs runs: L0 and every run are merged into one new run that
- * replaces them all.  Every version is kept (except those of aborted
- * writers and finished lock markers), so what any snapshot sees is
- * unchanged; purging old versions is compaction's job.  The pages of the
- * replaced runs are not reused yet (no space reclamation in this version).
- */
-static uint64
-merge_partition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
-{
-	KvamIter   *it;
-	KvamKeyGroup g;
-	KvamRunBuilder *b;
-	uint64		expected = p->nentries;
-	KvamManifest mf = KvamManifestRead(rel, info, idx);
-	int			i;
-
-	for (i = 0; i < mf->nruns; i++)
-		expected += mf->runs[i].nversions;
-	pfree(mf);
-
-	b = KvamRunBuildBegin(rel, info->parts[idx].partid, expected,
-						  KvamMetaNextRunId(rel));
-	it = KvamIterBeginLocked(rel, info, idx, p, NULL, 0, NULL, 0, false);
-	while (KvamIterNext(it, &g))
+	/* the shared state follows the manifest */
+	if (with_frozen)
 	{
-		for (i = 0; i < g.n; i++)
-			if (keep_on_flush(g.v[i]))
-				KvamRunBuildAdd(b, g.v[i], g.len[i]);
+		KvamMemtableClear(p, &p->frozen);
+		p->has_frozen = false;
+		p->frozen_merge = false;
+		p->frozen_tail = InvalidBlockNumber;
+		p->l0_head = newhead;
+		if (!BlockNumberIsValid(newhead))
+		{
+			Assert(p->mt.nentries == 0);
+			p->idx_blk = InvalidBlockNumber;
+			p->idx_off = InvalidOffsetNumber;
+			p->l0_newpage = false;
+		}
 	}
-	KvamIterEnd(it);
-	return finish_run(rel, info, idx, p, b, 1, true);
 }
 
-uint64
-KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
+/* Write the frozen memtable's versions into 'b'. */
+static void
+add_frozen(Relation rel, KvamPart *p, KvamRunBuilder *b)
 {
-	KvamManifest mf = KvamManifestRead(rel, info, idx);
-	KvamRunBuilder *b;
 	uint32		node;
-	uint64		run_id;
-	bool		empty_l0 = !BlockNumberIsValid(mf->l0_head);
 
-	Assert(LWLockHeldByMeInMode(&p->lock, LW_EXCLUSIVE));
-
-	if (empty_l0)
-	{
-		pfree(mf);
-		return 0;
-	}
-	if (mf->nruns + 1 >= kvam_merge_runs)
-	{
-		pfree(mf);
-		return merge_partition(rel, info, idx, p);
-	}
-	pfree(mf);
-
-	run_id = KvamMetaNextRunId(rel);
-	b = KvamRunBuildBegin(rel, info->parts[idx].partid, p->nentries, run_id);
-	for (node = KvamMemtableFirst(p); node != 0; node = KvamMemtableNext(node))
+	for (node = KvamMemtableFirst(&p->frozen); node != 0;
+		 node = KvamMemtableNext(node))
 	{
 		ItemPointerData tid = KvamMtNodeGet(node)->tid;
 		Size		len;
@@ -180,25 +251,286 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 		if (v == NULL)
 			elog(ERROR, "kvam memtable points at (%u,%u), which holds no version",
 				 ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
+		KvamProgressRead(1, len);
 		if (keep_on_flush(v))
+		{
 			KvamRunBuildAdd(b, v, len);
+			KvamProgressWritten(1);
+		}
 		pfree(v);
 	}
-	return finish_run(rel, info, idx, p, b, 0, false);
 }
 
-void
-KvamMaybeFlush(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
+/*
+ * Merge the frozen memtable (if 'with_frozen') and every run of 'mf' into
+ * 'b'.  Every version is kept (except those of aborted writers and
+ * finished lock markers), so what any snapshot sees is unchanged; purging
+ * old versions is compaction's job.  The pages of the replaced runs are
+ * not reused yet.
+ */
+static void
+add_merged(Relation rel, KvamPart *p, bool with_frozen, KvamManifest mf,
+		   KvamRunBuilder *b)
 {
-	if (p->l0_bytes >= (uint64) kvam_memtable_size_kb * 1024)
-		KvamFlushPartition(rel, info, idx, p);
+	KvamIter   *it = KvamIterBeginFrozen(rel, p, with_frozen, mf);
+	KvamKeyGroup g;
+	int			i;
+
+	while (KvamIterNext(it, &g))
+	{
+		for (i = 0; i < g.n; i++)
+		{
+			KvamProgressRead(1, g.len[i]);
+			if (keep_on_flush(g.v[i]))
+			{
+				KvamRunBuildAdd(b, g.v[i], g.len[i]);
+				KvamProgressWritten(1);
+			}
+		}
+	}
+	KvamIterEnd(it);
+}
+
+/*
+ * Build the run of a claimed partition ('merge': the frozen memtable if
+ * 'with_frozen', and all runs of 'mf'; otherwise the frozen memtable) and
+ * publish it.  Returns the versions written.  No lock held on entry or
+ * exit.
+ */
+static uint64
+build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
+				  KvamManifest mf, bool merge, bool with_frozen)
+{
+	KvamRunBuilder *b;
+	KvamRunRef	ref;
+	uint64		expected = with_frozen ? p->frozen.nentries : 0;
+	int			i;
+
+	Assert(merge || with_frozen);
+
+	if (merge)
+		for (i = 0; i < mf->nruns; i++)
+			expected += mf->runs[i].nversions;
+	KvamProgressBegin(RelationGetRelid(rel), info->parts[idx].partid,
+					  merge ? KVAM_PROGRESS_MERGE : KVAM_PROGRESS_FLUSH);
+	KvamProgressPhase(KVAM_PHASE_READING);
+	b = KvamRunBuildBegin(rel, info->parts[idx].partid, Max(expected, 1),
+						  KvamMetaNextRunId(rel));
+	if (merge)
+		add_merged(rel, p, with_frozen, mf, b);
+	else
+		add_frozen(rel, p, b);
+	KvamProgressPhase(KVAM_PHASE_WRITING);
+	KvamRunBuildFinish(b, &ref);
+	ref.level = merge ? 1 : 0;
+	KvamProgressBytesWritten((uint64) ref.nblocks * BLCKSZ);
+	if (kvam_debug_flush_delay_ms > 0)
+	{
+		/* testing aid: a window between writing the run and publishing it */
+		int			left = kvam_debug_flush_delay_ms;
+
+		while (left > 0)
+		{
+			(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 Min(left, 100), PG_WAIT_EXTENSION);
+			left -= Min(left, 100);
+			CHECK_FOR_INTERRUPTS();
+			KvamAdminYieldDatabase();
+		}
+	}
+
+	KvamProgressPhase(KVAM_PHASE_PUBLISHING);
+	LWLockAcquire(&p->lock, LW_EXCLUSIVE);
+	Assert(p->flush_pid == MyProcPid);
+	publish_run(rel, info, idx, p, &ref, merge ? mf : NULL, with_frozen);
+	p->flush_pid = 0;
+	claimed_part = NULL;
+
+	/*
+	 * The active memtable may have filled up meanwhile; writers only freeze
+	 * on their next append, which may never come.  Hand it over now.
+	 */
+	if (!p->has_frozen && p->mt.nentries > 0 &&
+		p->mt.l0_bytes >= (uint64) kvam_memtable_size_kb * 1024)
+	{
+		KvamFreezeMemtable(p);
+		p->flush_wanted = true;
+	}
+	LWLockRelease(&p->lock);
+	ConditionVariableBroadcast(&p->cv);
+	KvamProgressEnd();
+	return ref.nversions;
+}
+
+/*
+ * claim_and_build claims partition 'idx' for a flush ('merge_only': a
+ * merge of the runs even without a frozen memtable) and does it.  Returns
+ * the versions written, or -1 if there was nothing to do or another
+ * backend holds the claim.
+ */
+static int64
+claim_and_build(Relation rel, KvamRelInfo *info, int idx, bool merge_only)
+{
+	KvamPart   *p;
+	KvamManifest mf;
+	bool		merge;
+	bool		with_frozen;
+	uint64		n = 0;
+
+	if (!exit_callback_registered)
+	{
+		before_shmem_exit(release_claim_at_exit, 0);
+		exit_callback_registered = true;
+	}
+
+	p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+	if (p->flush_pid != 0 || (!p->has_frozen && !merge_only))
+	{
+		KvamPartRelease(p);
+		return -1;
+	}
+	mf = KvamManifestRead(rel, info, idx);
+	merge = merge_only || mf->nruns + 1 >= kvam_merge_runs ||
+		(p->has_frozen && p->frozen_merge);
+	if (merge && mf->nruns == 0 && !p->has_frozen)
+	{
+		KvamPartRelease(p);
+		pfree(mf);
+		return -1;
+	}
+	/* the claim covers the frozen memtable only if it exists now */
+	with_frozen = p->has_frozen;
+	p->flush_pid = MyProcPid;
+	p->flush_wanted = false;
+	claimed_part = p;
+	KvamPartRelease(p);
+
+	PG_TRY();
+	{
+		n = build_and_publish(rel, info, idx, p, mf, merge, with_frozen);
+	}
+	PG_CATCH();
+	{
+		KvamProgressEnd();
+		release_claim();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	pfree(mf);
+	return (int64) n;
+}
+
+/*
+ * KvamFlushFrozen: see kvam_am.h.
+ */
+int64
+KvamFlushFrozen(Relation rel, KvamRelInfo *info, int idx)
+{
+	return claim_and_build(rel, info, idx, false);
+}
+
+/*
+ * KvamMergePartition: see kvam_am.h.
+ */
+int64
+KvamMergePartition(Relation rel, KvamRelInfo *info, int idx)
+{
+	return claim_and_build(rel, info, idx, true);
+}
+
+/* Wait until the claim on the frozen memtable of 'p' is given up. */
+static void
+wait_for_flusher(KvamPart *p)
+{
+	ConditionVariablePrepareToSleep(&p->cv);
+	KvamPartRelease(p);
+	(void) ConditionVariableTimedSleep(&p->cv, 100, PG_WAIT_EXTENSION);
+	ConditionVariableCancelSleep();
+}
+
+/*
+ * KvamFlushPartition: see kvam_am.h.
+ */
+uint64
+KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx)
+{
+	uint64		total = 0;
+	bool		froze = false;
+
+	for (;;)
+	{
+		KvamPart   *p;
+
+		CHECK_FOR_INTERRUPTS();
+		p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+		if (p->has_frozen)
+		{
+			int64		n;
+
+			if (p->flush_pid != 0)
+			{
+				wait_for_flusher(p);
+				continue;
+			}
+			KvamPartRelease(p);
+			n = KvamFlushFrozen(rel, info, idx);
+			if (n > 0)
+				total += n;
+			if (froze && n >= 0)
+				return total;
+			continue;
+		}
+		if (froze || p->mt.nentries == 0)
+		{
+			/* ours was flushed (perhaps by someone else), or nothing to do */
+			KvamPartRelease(p);
+			return total;
+		}
+		KvamFreezeMemtable(p);
+		froze = true;
+		KvamPartRelease(p);
+	}
+}
+
+PG_FUNCTION_INFO_V1(kvam__freeze);
+
+/*
+ * kvam._freeze(regclass) RETURNS integer: testing aid, freezes the active
+ * memtable of every partition that has data and no frozen memtable.
+ * Returns the number of partitions frozen.  Owner only.
+ */
+Datum
+kvam__freeze(PG_FUNCTION_ARGS)
+{
+	Relation	rel = KvamOpenTable(PG_GETARG_OID(0), RowExclusiveLock, true);
+	KvamRelInfo *info = KvamRelGetInfo(rel);
+	int32		n = 0;
+	int			i;
+
+	for (i = 0; i < info->npartitions; i++)
+	{
+		KvamPart   *p = KvamPartAcquire(rel, info, i, LW_EXCLUSIVE);
+
+		if (!p->has_frozen && p->mt.nentries > 0)
+		{
+			KvamFreezeMemtable(p);
+			p->flush_wanted = KvamAdminAvailable(rel);
+			n++;
+		}
+		KvamPartRelease(p);
+	}
+	if (n > 0 && KvamAdminAvailable(rel))
+		KvamAdminWake(MyDatabaseId);
+	relation_close(rel, NoLock);
+	PG_RETURN_INT32(n);
 }
 
 PG_FUNCTION_INFO_V1(kvam_flush);
 
 /*
  * kvam.flush(regclass) RETURNS bigint: flush every partition's L0 into
- * runs; returns the number of versions written.  Owner only.
+ * runs (waiting for flushes in progress); returns the number of versions
+ * written by this call.  Owner only.
  */
 Datum
 kvam_flush(PG_FUNCTION_ARGS)
@@ -212,12 +544,7 @@ kvam_flush(PG_FUNCTION_ARGS)
 	rel = KvamOpenTable(relid, RowExclusiveLock, true);
 	info = KvamRelGetInfo(rel);
 	for (i = 0; i < info->npartitions; i++)
-	{
-		KvamPart   *p = KvamPartAcquire(rel, info, i, LW_EXCLUSIVE);
-
-		total += KvamFlushPartition(rel, info, i, p);
-		KvamPartRelease(p);
-	}
+		total += KvamFlushPartition(rel, info, i);
 
 	/*
 	 * Make the flush durable before returning, so that an operator (or a

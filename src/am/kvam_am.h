@@ -272,14 +272,37 @@ extern double KvamRekeyStaged(Relation rel, KvamRelInfo *info);
 /* ---------- flush.c ---------- */
 
 /*
- * KvamFlushPartition writes partition 'idx's L0 into a new run and starts
- * an empty L0.  Caller holds the partition lock exclusively.  Returns the
- * number of versions written.
+ * KvamFreezeMemtable freezes the partition's active memtable (non-empty,
+ * no frozen one yet): the next append starts a new L0 page.  Partition
+ * lock held exclusively.
  */
-extern uint64 KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx,
-								 KvamPart *p);
+extern void KvamFreezeMemtable(KvamPart *p);
 
-/* KvamMaybeFlush flushes the partition if L0 passed kvam.memtable_size. */
-extern void KvamMaybeFlush(Relation rel, KvamRelInfo *info, int idx, KvamPart *p);
+/*
+ * KvamFlushFrozen flushes partition 'idx's frozen memtable into a run (or
+ * merges it with all runs when the partition reached kvam.merge_runs),
+ * holding the partition lock only to claim the memtable and to publish the
+ * run.  Returns the versions written, or -1 if there is no frozen memtable
+ * or another backend is flushing it.  No kvam lock may be held by the
+ * caller.  May raise any error of run building; the claim is then given
+ * back.
+ */
+extern int64 KvamFlushFrozen(Relation rel, KvamRelInfo *info, int idx);
+
+/*
+ * KvamMergePartition merges partition 'idx's frozen memtable (if any) and
+ * all its runs into one run (the stop-gap merge), as KvamFlushFrozen.
+ * Returns -1 if another backend is flushing the partition or there is
+ * nothing to merge.
+ */
+extern int64 KvamMergePartition(Relation rel, KvamRelInfo *info, int idx);
+
+/*
+ * KvamFlushPartition flushes everything partition 'idx' holds in L0 when
+ * called: the frozen memtable (waiting for its flusher if another backend
+ * has it) and the active one.  Returns the versions this call wrote.  No
+ * kvam lock may be held by the caller.
+ */
+extern uint64 KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx);
 
 #endif							/* KVAM_AM_H */

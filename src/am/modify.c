@@ -4,13 +4,30 @@
  *	  Writes: insert, update, delete and row locks on kvam tables.
  *
  * Every write appends a new version (put, tombstone or lock marker) to the
- * key's partition L0 under the partition lock, after a read-before-write
- * that finds the key's newest state:
+ * key's partition L0, after a read-before-write that finds the key's
+ * newest state.  Locking protocol:
+ *
+ *	- the writer takes the key's lock (KvamKeyLock: one of a fixed set
+ *	  of LWLocks chosen by a hash of relation and key) exclusively, and
+ *	  keeps it from the read-before-write to the end of the append, so
+ *	  nothing else is appended to that key in between;
+ *	- the read-before-write (KvamLookupKey) takes the partition lock only
+ *	  in shared mode and only to copy its view; bloom probes and run reads
+ *	  happen without it;
+ *	- the append takes the partition lock exclusively for the in-memory
+ *	  work only: L0 tail page, WAL record, memtable link, and freezing a
+ *	  full memtable;
+ *	- after releasing both, a writer whose partition is over its stall
+ *	  bounds flushes inline or waits for the auto-admin (admin/stall.c);
+ *	- no backend holds more than one key lock, and the key lock is always
+ *	  taken before the partition lock.
+ *
+ * What the read-before-write decides:
  *
  *	- versions of aborted writers are skipped;
  *	- if the newest version, or a newer lock marker, belongs to another
- *	  transaction still in progress, the writer releases the partition lock
- *	  and waits for that transaction (XactLockTableWait, heap's protocol),
+ *	  transaction still in progress, the writer releases the key lock and
+ *	  waits for that transaction (XactLockTableWait, heap's protocol),
  *	  then starts over; so the versions of a key are appended in the commit
  *	  order of their writers, and no lock-table entry per key is needed;
  *	- update, delete and lock compare the newest version with the one the
@@ -53,6 +70,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "admin/admin.h"
 #include "am/kvam_am.h"
 #include "lsm/keycode.h"
 
@@ -100,14 +118,36 @@ check_visitor(KvamVersion v, Size len, ItemPointer tid, void *arg)
 	return true;
 }
 
+/* Read-before-write; the caller holds the key's lock. */
 static void
-write_check(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
+write_check(Relation rel, KvamRelInfo *info, int idx,
 			const char *key, Size keylen, bool exclusive, WriteCheck *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->exclusive = exclusive;
 	c->wait_xid = InvalidTransactionId;
-	KvamLookupKey(rel, info, idx, p, key, keylen, check_visitor, c);
+	KvamLookupKey(rel, info, idx, key, keylen, check_visitor, c);
+}
+
+/*
+ * Append 'v' (decoded as 'chg', NULL: not a change) to partition 'idx'
+ * under the partition lock, then release the partition lock and the key
+ * lock 'kl', and throttle if the partition is over its stall bounds.
+ */
+static void
+append_and_release(Relation rel, KvamRelInfo *info, int idx, LWLock *kl,
+				   KvamVersion v, Size vlen, ItemPointer tid,
+				   KvamXlogChange *chg)
+{
+	KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+	bool		throttle;
+
+	KvamL0Append(rel, info, idx, p, v, vlen, tid, chg);
+	throttle = KvamNoteAppend(rel, info, idx, p);
+	KvamPartRelease(p);
+	LWLockRelease(kl);
+	if (throttle)
+		KvamWriteThrottle(rel, info, idx);
 }
 
 static void
@@ -198,15 +238,16 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 	KvamPredicateCheckWrite(rel);
 	for (;;)
 	{
-		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+		LWLock	   *kl = KvamKeyLock(rel, v->key, v->keylen);
 		WriteCheck	c;
 
-		write_check(rel, info, idx, p, v->key, v->keylen, true, &c);
+		LWLockAcquire(kl, LW_EXCLUSIVE);
+		write_check(rel, info, idx, v->key, v->keylen, true, &c);
 		if (TransactionIdIsValid(c.wait_xid))
 		{
 			TransactionId xwait = c.wait_xid;
 
-			KvamPartRelease(p);
+			LWLockRelease(kl);
 			write_check_free(&c);
 			XactLockTableWait(xwait, rel, &c.newesttid, XLTW_InsertIndex);
 			continue;
@@ -216,7 +257,7 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 			char	   *cols;
 			char	   *vals;
 
-			KvamPartRelease(p);
+			LWLockRelease(kl);
 			write_check_free(&c);
 			if (inserted != NULL)
 			{
@@ -232,9 +273,7 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 					 errtableconstraint(rel, KvamKeyIndexName(info))));
 		}
 		write_check_free(&c);
-		KvamL0Append(rel, info, idx, p, v, vlen, tid, chg);
-		KvamMaybeFlush(rel, info, idx, p);
-		KvamPartRelease(p);
+		append_and_release(rel, info, idx, kl, v, vlen, tid, chg);
 		if (inserted != NULL)
 			*inserted = true;
 		return;
@@ -316,10 +355,10 @@ kvam_multi_insert(Relation rel, TupleTableSlot **slots, int ntuples,
 }
 
 /*
- * Common start of update, delete and lock: find the key of the version at
- * 'tid', take the partition lock and check the key's newest state.  On
- * TM_Ok the partition lock is held and *pp, *cp are set; otherwise nothing
- * is held and tmfd is filled.
+ * Common start of update, delete and lock: take the lock of the key of
+ * the version 'old' at 'otid' and check the key's newest state.  On TM_Ok
+ * the key lock is held and *klp, *c are set; otherwise nothing is held
+ * and tmfd is filled.
  */
 typedef enum
 {
@@ -332,7 +371,7 @@ typedef enum
 static TM_Result
 lock_newest(Relation rel, KvamRelInfo *info, KvamVersion old, ItemPointer otid,
 			bool exclusive, WaitMode waitmode, TM_FailureData *tmfd,
-			KvamPart **pp, WriteCheck *c, int *idxp)
+			LWLock **klp, WriteCheck *c, int *idxp)
 {
 	int			idx = KvamPartitionOfKey(info, old->key);
 
@@ -340,14 +379,15 @@ lock_newest(Relation rel, KvamRelInfo *info, KvamVersion old, ItemPointer otid,
 	KvamPredicateCheckWrite(rel);
 	for (;;)
 	{
-		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+		LWLock	   *kl = KvamKeyLock(rel, old->key, old->keylen);
 
-		write_check(rel, info, idx, p, old->key, old->keylen, exclusive, c);
+		LWLockAcquire(kl, LW_EXCLUSIVE);
+		write_check(rel, info, idx, old->key, old->keylen, exclusive, c);
 		if (TransactionIdIsValid(c->wait_xid))
 		{
 			TransactionId xwait = c->wait_xid;
 
-			KvamPartRelease(p);
+			LWLockRelease(kl);
 			switch (waitmode)
 			{
 				case WAIT_BLOCK:
@@ -371,7 +411,7 @@ lock_newest(Relation rel, KvamRelInfo *info, KvamVersion old, ItemPointer otid,
 
 		if (!c->found || !KvamSameVersion(c->newest, old))
 		{
-			KvamPartRelease(p);
+			LWLockRelease(kl);
 			if (c->found && c->status == KVAM_XS_CURRENT)
 			{
 				tmfd->ctid = c->newesttid;
@@ -389,7 +429,7 @@ lock_newest(Relation rel, KvamRelInfo *info, KvamVersion old, ItemPointer otid,
 			tmfd->ctid = *otid;
 			return TM_Deleted;
 		}
-		*pp = p;
+		*klp = kl;
 		return TM_Ok;
 	}
 }
@@ -436,17 +476,17 @@ crosscheck_fails(KvamVersion old, Size len, ItemPointer tid, Snapshot crosscheck
 static TM_Result
 lock_for_write(Relation rel, KvamRelInfo *info, KvamVersion old,
 			   ItemPointer otid, bool wait, Snapshot crosscheck,
-			   TM_FailureData *tmfd, KvamPart **pp, WriteCheck *c, int *idxp)
+			   TM_FailureData *tmfd, LWLock **klp, WriteCheck *c, int *idxp)
 {
 	TM_Result	res;
 
 	res = lock_newest(rel, info, old, otid, true,
-					  wait ? WAIT_BLOCK : WAIT_NOWAIT_RESULT, tmfd, pp, c, idxp);
+					  wait ? WAIT_BLOCK : WAIT_NOWAIT_RESULT, tmfd, klp, c, idxp);
 	if (res != TM_Ok)
 		return res;
 	if (crosscheck_fails(c->newest, c->newestlen, &c->newesttid, crosscheck))
 	{
-		KvamPartRelease(*pp);
+		LWLockRelease(*klp);
 		tmfd->ctid = *otid;
 		tmfd->xmax = c->newest->xmin;
 		tmfd->cmax = InvalidCommandId;
@@ -463,7 +503,7 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 	KvamRelInfo *info = KvamRelGetInfo(rel);
 	Size		oldlen;
 	KvamVersion old = fetch_old(rel, tid, &oldlen);
-	KvamPart   *p;
+	LWLock	   *kl;
 	WriteCheck	c;
 	TM_Result	res;
 	int			idx;
@@ -475,14 +515,13 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 	/* (lock_for_write succeeds only if 'old' is still the newest version) */
 	chg.decode = XLKVAM_DECODE_DELETE;
 	chg.oldtuple = old_row_image(rel, old, oldlen, NULL, 0);
-	res = lock_for_write(rel, info, old, tid, wait, crosscheck, tmfd, &p, &c, &idx);
-	if (res != TM_Ok)
-		return res;
+	/* build the tombstone before taking locks */
 	tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 						   KVAM_V_TOMBSTONE, 0, &tlen);
-	KvamL0Append(rel, info, idx, p, tomb, tlen, &newtid, &chg);
-	KvamMaybeFlush(rel, info, idx, p);
-	KvamPartRelease(p);
+	res = lock_for_write(rel, info, old, tid, wait, crosscheck, tmfd, &kl, &c, &idx);
+	if (res != TM_Ok)
+		return res;
+	append_and_release(rel, info, idx, kl, tomb, tlen, &newtid, &chg);
 	if (chg.oldtuple)
 		heap_freetuple(chg.oldtuple);
 	pgstat_count_heap_delete(rel);
@@ -498,7 +537,7 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 	KvamRelInfo *info = KvamRelGetInfo(rel);
 	Size		oldlen;
 	KvamVersion old = fetch_old(rel, otid, &oldlen);
-	KvamPart   *p;
+	LWLock	   *kl;
 	WriteCheck	c;
 	TM_Result	res;
 	int			idx;
@@ -525,16 +564,12 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 	chg.decode = XLKVAM_DECODE_UPDATE;
 	chg.oldtuple = old_row_image(rel, old, oldlen, v, vlen);
 
-	res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd, &p, &c, &idx);
+	res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd, &kl, &c, &idx);
 	if (res != TM_Ok)
 		return res;
 
 	if (samekey)
-	{
-		KvamL0Append(rel, info, idx, p, v, vlen, &newtid, &chg);
-		KvamMaybeFlush(rel, info, idx, p);
-		KvamPartRelease(p);
-	}
+		append_and_release(rel, info, idx, kl, v, vlen, &newtid, &chg);
 	else
 	{
 		KvamVersion tomb;
@@ -543,9 +578,7 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 
 		tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 							   KVAM_V_TOMBSTONE, 0, &tlen);
-		KvamL0Append(rel, info, idx, p, tomb, tlen, &tombtid, NULL);
-		KvamMaybeFlush(rel, info, idx, p);
-		KvamPartRelease(p);
+		append_and_release(rel, info, idx, kl, tomb, tlen, &tombtid, NULL);
 		insert_new_key(rel, info, slot, v, vlen, &newtid, NULL, &chg);
 		*update_indexes = true;
 	}
@@ -584,13 +617,13 @@ kvam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 	for (;;)
 	{
 		KvamVersion old = fetch_old(rel, tid, NULL);
-		KvamPart   *p;
+		LWLock	   *kl;
 		WriteCheck	c;
 		TM_Result	res;
 		int			idx;
 
 		res = lock_newest(rel, info, old, tid, exclusive, waitmode, tmfd,
-						  &p, &c, &idx);
+						  &kl, &c, &idx);
 		if (res == TM_Updated && (flags & TUPLE_LOCK_FLAG_FIND_LAST_VERSION))
 		{
 			/* follow the key to its newest committed version and lock that */
@@ -611,10 +644,11 @@ kvam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 			marker = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 									 KVAM_V_LOCK | (exclusive ? 0 : KVAM_V_LOCK_SHARED),
 									 0, &mlen);
-			KvamL0Append(rel, info, idx, p, marker, mlen, &mtid, NULL);
+			append_and_release(rel, info, idx, kl, marker, mlen, &mtid, NULL);
 			pfree(marker);
 		}
-		KvamPartRelease(p);
+		else
+			LWLockRelease(kl);
 		KvamStoreVersion(rel, slot, c.newest, c.newestlen, &c.newesttid);
 		return TM_Ok;
 	}
@@ -655,7 +689,7 @@ KvamRekeyStaged(Relation rel, KvamRelInfo *info)
 			int			j,
 						vis,
 						idx;
-			KvamPart   *p;
+			LWLock	   *kl;
 
 			CHECK_FOR_INTERRUPTS();
 			if (!KvamKeyIsSynthetic(g.v[0]->key, g.v[0]->keylen))
@@ -680,10 +714,9 @@ KvamRekeyStaged(Relation rel, KvamRelInfo *info)
 			tomb = KvamFormVersion(rel, NULL, staged->key, staged->keylen, cid,
 								   KVAM_V_TOMBSTONE, 0, &tlen);
 			idx = KvamPartitionOfKey(info, staged->key);
-			p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
-			KvamL0Append(rel, info, idx, p, tomb, tlen, &tid, NULL);
-			KvamMaybeFlush(rel, info, idx, p);
-			KvamPartRelease(p);
+			kl = KvamKeyLock(rel, staged->key, staged->keylen);
+			LWLockAcquire(kl, LW_EXCLUSIVE);
+			append_and_release(rel, info, idx, kl, tomb, tlen, &tid, NULL);
 
 			pfree(v);
 			pfree(tomb);
@@ -730,17 +763,20 @@ fetch_latest(Relation rel, const char *key, Size keylen, TupleTableSlot *slot,
 		KvamPredicateLockRead(rel, GetTransactionSnapshot());
 	for (;;)
 	{
-		KvamPart   *p = KvamPartAcquire(rel, info, idx,
-										lock ? LW_EXCLUSIVE : LW_SHARED);
+		/* a plain read needs no key lock: the lookup copies a consistent view */
+		LWLock	   *kl = lock ? KvamKeyLock(rel, key, keylen) : NULL;
 		WriteCheck	c;
 		bool		live;
 
-		write_check(rel, info, idx, p, key, keylen, !lock, &c);
+		if (kl)
+			LWLockAcquire(kl, LW_EXCLUSIVE);
+		write_check(rel, info, idx, key, keylen, !lock, &c);
 		if (TransactionIdIsValid(c.wait_xid))
 		{
 			TransactionId xwait = c.wait_xid;
 
-			KvamPartRelease(p);
+			if (kl)
+				LWLockRelease(kl);
 			write_check_free(&c);
 			if (ItemPointerIsValid(&c.newesttid))
 				XactLockTableWait(xwait, rel, &c.newesttid, XLTW_Lock);
@@ -752,7 +788,8 @@ fetch_latest(Relation rel, const char *key, Size keylen, TupleTableSlot *slot,
 			IsolationUsesXactSnapshot() &&
 			XidInMVCCSnapshot(c.newest->xmin, GetTransactionSnapshot()))
 		{
-			KvamPartRelease(p);
+			if (kl)
+				LWLockRelease(kl);
 			ereport(ERROR,
 					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 					 errmsg("could not serialize access due to concurrent update")));
@@ -765,10 +802,11 @@ fetch_latest(Relation rel, const char *key, Size keylen, TupleTableSlot *slot,
 
 			marker = KvamFormVersion(rel, NULL, key, keylen, cid,
 									 KVAM_V_LOCK | KVAM_V_LOCK_SHARED, 0, &mlen);
-			KvamL0Append(rel, info, idx, p, marker, mlen, &mtid, NULL);
+			append_and_release(rel, info, idx, kl, marker, mlen, &mtid, NULL);
 			pfree(marker);
 		}
-		KvamPartRelease(p);
+		else if (kl)
+			LWLockRelease(kl);
 		live = c.found && !(c.newest->flags & KVAM_V_TOMBSTONE);
 		if (live)
 			KvamStoreVersion(rel, slot, c.newest, c.newestlen, &c.newesttid);

@@ -233,13 +233,10 @@ KvamKeyGroupLookup(Relation rel, KvamRelInfo *info, const char *key,
 {
 	CollectArg	c;
 	int			idx = KvamPartitionOfKey(info, key);
-	KvamPart   *p;
 
 	memset(&c, 0, sizeof(c));
 	c.snapshot = snapshot;
-	p = KvamPartAcquire(rel, info, idx, LW_SHARED);
-	KvamLookupKey(rel, info, idx, p, key, keylen, collect_visitor, &c);
-	KvamPartRelease(p);
+	KvamLookupKey(rel, info, idx, key, keylen, collect_visitor, &c);
 	*g = c.g;
 }
 
@@ -402,7 +399,6 @@ kvam_tuple_get_latest_tid(TableScanDesc sscan, ItemPointer tid)
 	Size		len;
 	KvamVersion v = KvamVersionFetchUser(rel, tid, &len);
 	CollectArg	c;
-	KvamPart   *p;
 	int			idx,
 				i;
 
@@ -410,9 +406,7 @@ kvam_tuple_get_latest_tid(TableScanDesc sscan, ItemPointer tid)
 		return;
 	memset(&c, 0, sizeof(c));
 	idx = KvamPartitionOfKey(info, v->key);
-	p = KvamPartAcquire(rel, info, idx, LW_SHARED);
-	KvamLookupKey(rel, info, idx, p, v->key, v->keylen, collect_visitor, &c);
-	KvamPartRelease(p);
+	KvamLookupKey(rel, info, idx, v->key, v->keylen, collect_visitor, &c);
 	i = KvamChooseVisible(rel, &c.g, sscan->rs_snapshot);
 	if (i >= 0)
 		*tid = c.g.tid[i];

@@ -18,8 +18,13 @@
  *	- during recovery (hot standby) the startup process appends without
  *	  touching the memtable, so readers verify and catch up from the pages
  *	  on every access (the memtable is not trusted there);
- *	- after a flush, L0 restarts with a new head; the memtable notices the
- *	  head change and starts over.
+ *	- a full memtable is frozen (memtable.h): the frozen memtable indexes
+ *	  the chain from its head up to 'frozen_tail', and the next append
+ *	  starts a new page, so each page belongs to exactly one memtable;
+ *	- a flush publishes the frozen memtable's run and advances the head of
+ *	  the chain past 'frozen_tail' in one manifest edit (am/flush.c), and
+ *	  only a publish whose run holds the frozen versions may do so; a
+ *	  memtable that finds a head it does not know starts over.
  *
  * IDENTIFICATION
  *	  src/lsm/l0.c
@@ -61,6 +66,8 @@ index_page(KvamPart *p, Page page, BlockNumber blk, OffsetNumber after)
 	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
 	OffsetNumber off;
 
+	if (after == InvalidOffsetNumber)
+		p->mt.npages++;
 	for (off = after + 1; off <= maxoff; off++)
 	{
 		ItemId		iid = PageGetItemId(page, off);
@@ -96,11 +103,25 @@ catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	BlockNumber blk;
 	OffsetNumber after;
 
-	if (!p->built || p->nonce != info->nonce || p->l0_head != mf->l0_head)
+	/*
+	 * The memtable may continue from where it stopped only if L0 is still
+	 * the chain it indexed: same storage, same head, and no flush since
+	 * (a flush that empties L0 and a later first append could bring back
+	 * the same head block once pages are reused).  Otherwise its versions
+	 * may have moved into a run the caller will read, or it may miss the
+	 * start of a new chain: start over from the manifest's head.  The
+	 * caller reads the run list after this, from a manifest at least as
+	 * new as 'mf' (redo and flushes only move forward), so every version
+	 * indexed here that left L0 is in one of those runs: a reader may see
+	 * a version twice (memtable and run), never zero times.
+	 */
+	if (!p->built || p->nonce != info->nonce || p->l0_head != mf->l0_head ||
+		p->l0_flushes != mf->flushes)
 	{
-		KvamMemtableClear(p);
+		KvamMemtableClearAll(p);
 		p->nonce = info->nonce;
 		p->l0_head = mf->l0_head;
+		p->l0_flushes = mf->flushes;
 		p->idx_blk = InvalidBlockNumber;
 		p->idx_off = InvalidOffsetNumber;
 	}
@@ -142,6 +163,7 @@ catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 		blk = next;
 		after = InvalidOffsetNumber;
 	}
+	KvamPartSetRunCounts(p, mf);
 	pfree(mf);
 	p->built = true;
 	p->trusted = !in_recovery;
@@ -194,6 +216,51 @@ void
 KvamPartRelease(KvamPart *p)
 {
 	LWLockRelease(&p->lock);
+}
+
+/*
+ * KvamPartSetRunCounts: see l0.h.
+ */
+void
+KvamPartSetRunCounts(KvamPart *p, KvamManifest mf)
+{
+	int			i;
+
+	p->nruns = mf->nruns;
+	p->l0_runs = 0;
+	for (i = 0; i < mf->nruns; i++)
+		if (mf->runs[i].level == 0)
+			p->l0_runs++;
+}
+
+/*
+ * KvamPartRefreshRuns: see l0.h.
+ */
+void
+KvamPartRefreshRuns(Relation rel, KvamRelInfo *info, int idx)
+{
+	KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+	KvamManifest mf = KvamManifestRead(rel, info, idx);
+
+	KvamPartSetRunCounts(p, mf);
+	KvamPartRelease(p);
+	pfree(mf);
+	ConditionVariableBroadcast(&p->cv);
+}
+
+/*
+ * KvamKeyLock: see l0.h.
+ */
+LWLock *
+KvamKeyLock(Relation rel, const char *key, Size keylen)
+{
+	KvamPartTag tag;
+
+	KvamCheckPreloaded();
+	memset(&tag, 0, sizeof(tag));
+	tag.node = rel->rd_node;
+	tag.backend = rel->rd_backend;
+	return KvamKeyLockFor(&tag, key, keylen);
 }
 
 Size
@@ -274,7 +341,7 @@ KvamL0Append(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	{
 		tailbuf = ReadBuffer(rel, tail);
 		LockBuffer(tailbuf, BUFFER_LOCK_EXCLUSIVE);
-		if (page_has_room(BufferGetPage(tailbuf), vlen))
+		if (!p->l0_newpage && page_has_room(BufferGetPage(tailbuf), vlen))
 		{
 			buf = tailbuf;
 			tailbuf = InvalidBuffer;
@@ -367,6 +434,11 @@ KvamL0Append(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	KvamMemtableLink(p, node, v->key, v->keylen, tid, vlen);
 	if (firstpage)
 		p->l0_head = blk;
+	if (newpage)
+	{
+		p->mt.npages++;
+		p->l0_newpage = false;
+	}
 	p->idx_blk = blk;
 	p->idx_off = offnum;
 	pg_atomic_fetch_add_u64(&p->writes, 1);

@@ -28,6 +28,26 @@ extern KvamPart *KvamPartAcquire(Relation rel, KvamRelInfo *info, int idx,
 extern void KvamPartRelease(KvamPart *p);
 
 /*
+ * KvamPartSetRunCounts records the run counts of manifest 'mf' in the
+ * partition's slot (what the write stall and the auto-admin look at).
+ * Partition lock held exclusively.
+ */
+extern void KvamPartSetRunCounts(KvamPart *p, KvamManifest mf);
+
+/*
+ * KvamPartRefreshRuns re-reads partition 'idx's manifest into its slot's
+ * run counts (after a compaction, which edits the manifest without the
+ * partition lock) and wakes writers waiting on them.  No lock held.
+ */
+extern void KvamPartRefreshRuns(Relation rel, KvamRelInfo *info, int idx);
+
+/*
+ * KvamKeyLock returns the key lock of encoded key 'key' of 'rel' (shmem.h);
+ * the caller acquires and releases it.
+ */
+extern LWLock *KvamKeyLock(Relation rel, const char *key, Size keylen);
+
+/*
  * KvamL0Append appends version 'v' (vlen bytes, key inside) to the
  * partition's L0, WAL-logs it, indexes it in the memtable and returns its
  * TID.  Caller holds the partition lock exclusively.  'v->birth' is set to

@@ -4,9 +4,11 @@
  *	  Skip list over pool chunks: the memtable index of one partition.
  *
  * Chunks are KVAM_CHUNK_SIZE bytes; the first 8 bytes of a chunk link the
- * partition's chunks together (so KvamMemtableClear can free them all at
+ * memtable's chunks together (so KvamMemtableClear can free them all at
  * once); nodes are bump-allocated after that, 4-byte aligned.  The head
- * node has KVAM_SKIPLIST_MAX_HEIGHT levels and no key.
+ * node has KVAM_SKIPLIST_MAX_HEIGHT levels and no key.  Only the active
+ * memtable of a partition grows; freezing hands its chunks over to the
+ * frozen memtable unchanged.
  *
  * IDENTIFICATION
  *	  src/lsm/memtable.c
@@ -28,19 +30,23 @@ node_size(int height, int keylen)
 	return TYPEALIGN(4, offsetof(KvamMtNode, next) + height * sizeof(uint32) + keylen);
 }
 
-/* Bump-allocate 'size' bytes from the partition's chunks; 0 if no memory. */
+/*
+ * Bump-allocate 'size' bytes from the active memtable's chunks; 0 if no
+ * memory.
+ */
 static uint32
 chunk_alloc(KvamPart *p, Size size)
 {
-	uint32		chunk;
+	KvamMemtable *mt = &p->mt;
+	uint32		chunk = 0;
 	int			tries;
 
 	Assert(size <= KVAM_CHUNK_SIZE - CHUNK_HEADER);
-	if (p->cur_chunk != 0 && p->cur_used + size <= KVAM_CHUNK_SIZE)
+	if (mt->cur_chunk != 0 && mt->cur_used + size <= KVAM_CHUNK_SIZE)
 	{
-		uint32		off = p->cur_chunk + p->cur_used;
+		uint32		off = mt->cur_chunk + mt->cur_used;
 
-		p->cur_used += size;
+		mt->cur_used += size;
 		return off;
 	}
 
@@ -57,13 +63,13 @@ chunk_alloc(KvamPart *p, Size size)
 
 	/* link the chunk into the partition's chain */
 	*(uint32 *) KvamPoolPtr(chunk) = 0;
-	if (p->cur_chunk != 0)
-		*(uint32 *) KvamPoolPtr(p->cur_chunk) = chunk;
+	if (mt->cur_chunk != 0)
+		*(uint32 *) KvamPoolPtr(mt->cur_chunk) = chunk;
 	else
-		p->first_chunk = chunk;
-	p->cur_chunk = chunk;
-	p->cur_used = CHUNK_HEADER + size;
-	p->nchunks++;
+		mt->first_chunk = chunk;
+	mt->cur_chunk = chunk;
+	mt->cur_used = CHUNK_HEADER + size;
+	mt->nchunks++;
 	return chunk + CHUNK_HEADER;
 }
 
@@ -74,7 +80,7 @@ ensure_head(KvamPart *p)
 	KvamMtNode *h;
 	int			i;
 
-	if (p->head != 0)
+	if (p->mt.head != 0)
 		return;
 	off = chunk_alloc(p, node_size(KVAM_SKIPLIST_MAX_HEIGHT, 0));
 	if (off == 0)
@@ -88,8 +94,8 @@ ensure_head(KvamPart *p)
 	h->height = KVAM_SKIPLIST_MAX_HEIGHT;
 	for (i = 0; i < KVAM_SKIPLIST_MAX_HEIGHT; i++)
 		h->next[i] = 0;
-	p->head = off;
-	p->height = 1;
+	p->mt.head = off;
+	p->mt.height = 1;
 }
 
 static int
@@ -136,9 +142,10 @@ void
 KvamMemtableLink(KvamPart *p, uint32 node, const char *key, uint16 keylen,
 				 ItemPointer tid, Size vbytes)
 {
+	KvamMemtable *mt = &p->mt;
 	KvamMtNode *n = KvamMtNodeGet(node);
 	uint32		update[KVAM_SKIPLIST_MAX_HEIGHT];
-	uint32		x = p->head;
+	uint32		x = mt->head;
 	int			level;
 
 	n->tid = *tid;
@@ -146,7 +153,7 @@ KvamMemtableLink(KvamPart *p, uint32 node, const char *key, uint16 keylen,
 	memcpy(KvamMtNodeKey(n), key, keylen);
 
 	/* predecessors: last node with key < new key at every level */
-	for (level = p->height - 1; level >= 0; level--)
+	for (level = mt->height - 1; level >= 0; level--)
 	{
 		uint32		nx;
 
@@ -155,30 +162,32 @@ KvamMemtableLink(KvamPart *p, uint32 node, const char *key, uint16 keylen,
 			x = nx;
 		update[level] = x;
 	}
-	if (n->height > p->height)
+	if (n->height > mt->height)
 	{
-		for (level = p->height; level < n->height; level++)
-			update[level] = p->head;
-		p->height = n->height;
+		for (level = mt->height; level < n->height; level++)
+			update[level] = mt->head;
+		mt->height = n->height;
 	}
 	for (level = 0; level < n->height; level++)
 	{
 		n->next[level] = KvamMtNodeGet(update[level])->next[level];
 		KvamMtNodeGet(update[level])->next[level] = node;
 	}
+	mt->nentries++;
+	mt->l0_bytes += vbytes;
 	p->nentries++;
 	p->l0_bytes += vbytes;
 }
 
 uint32
-KvamMemtableSeek(KvamPart *p, const char *key, Size keylen)
+KvamMemtableSeek(KvamMemtable *mt, const char *key, Size keylen)
 {
-	uint32		x = p->head;
+	uint32		x = mt->head;
 	int			level;
 
 	if (x == 0)
 		return 0;
-	for (level = p->height - 1; level >= 0; level--)
+	for (level = mt->height - 1; level >= 0; level--)
 	{
 		uint32		nx;
 
@@ -190,24 +199,44 @@ KvamMemtableSeek(KvamPart *p, const char *key, Size keylen)
 }
 
 uint32
-KvamMemtableFirst(KvamPart *p)
+KvamMemtableFirst(KvamMemtable *mt)
 {
-	if (p->head == 0)
+	if (mt->head == 0)
 		return 0;
-	return KvamMtNodeGet(p->head)->next[0];
+	return KvamMtNodeGet(mt->head)->next[0];
 }
 
 void
-KvamMemtableClear(KvamPart *p)
+KvamMemtableClear(KvamPart *p, KvamMemtable *mt)
 {
-	if (p->first_chunk != 0)
-		KvamPoolFreeChunks(p->first_chunk);
-	p->first_chunk = 0;
-	p->cur_chunk = 0;
-	p->cur_used = 0;
-	p->nchunks = 0;
-	p->head = 0;
-	p->height = 0;
+	Assert(mt == &p->mt || mt == &p->frozen);
+	if (mt->first_chunk != 0)
+		KvamPoolFreeChunks(mt->first_chunk);
+	p->nentries -= mt->nentries;
+	p->l0_bytes -= mt->l0_bytes;
+	memset(mt, 0, sizeof(KvamMemtable));
+}
+
+void
+KvamMemtableClearAll(KvamPart *p)
+{
+	Assert(p->flush_pid == 0);
+	KvamMemtableClear(p, &p->mt);
+	KvamMemtableClear(p, &p->frozen);
+	p->has_frozen = false;
+	p->frozen_merge = false;
+	p->l0_newpage = false;
+	p->frozen_tail = InvalidBlockNumber;
+	p->flush_wanted = false;
 	p->nentries = 0;
 	p->l0_bytes = 0;
+}
+
+void
+KvamMemtableFreeze(KvamPart *p)
+{
+	Assert(!p->has_frozen && p->frozen.first_chunk == 0);
+	p->frozen = p->mt;
+	memset(&p->mt, 0, sizeof(KvamMemtable));
+	p->has_frozen = true;
 }

@@ -10,7 +10,15 @@
  * on a standby.  Entries with equal keys are kept newest first (a new
  * version is linked before older versions of the same key).
  *
- * Callers hold the partition lock: shared to read, exclusive to modify.
+ * A partition has two memtables (shmem.h): the active one, which writers
+ * append to, and at most one frozen one, which is immutable and waits to
+ * be flushed into a run (am/flush.c).  The frozen memtable indexes a
+ * prefix of the L0 chain, the active one the rest.
+ *
+ * Callers hold the partition lock: shared to read, exclusive to modify.  A
+ * frozen memtable claimed by a flusher (KvamPart.flush_pid) is not
+ * modified or freed by anyone else, so the flusher reads it without the
+ * lock.
  *
  * IDENTIFICATION
  *	  src/lsm/memtable.h
@@ -38,26 +46,28 @@ typedef struct KvamMtNode
 
 /*
  * KvamMemtableReserve allocates (but does not link) a node for a key of
- * 'keylen' bytes.  May evict other partitions' memtables; raises
- * ERRCODE_OUT_OF_MEMORY if the pool is exhausted.  Exclusive lock.
+ * 'keylen' bytes in the partition's active memtable.  May evict other
+ * partitions' memtables; raises ERRCODE_OUT_OF_MEMORY if the pool is
+ * exhausted.  Exclusive lock.
  */
 extern uint32 KvamMemtableReserve(KvamPart *p, uint16 keylen);
 
 /*
- * KvamMemtableLink fills a reserved node and links it before existing
- * entries of the same key.  Never errors (may run in a critical section).
+ * KvamMemtableLink fills a reserved node and links it into the active
+ * memtable before existing entries of the same key.  Never errors (may run
+ * in a critical section).
  */
 extern void KvamMemtableLink(KvamPart *p, uint32 node, const char *key,
 							 uint16 keylen, ItemPointer tid, Size vbytes);
 
 /*
- * KvamMemtableSeek returns the first node whose key is >= 'key' (0 at the
- * end).  Shared lock at least.
+ * KvamMemtableSeek returns the first node of 'mt' whose key is >= 'key' (0
+ * at the end).  Shared lock at least (or a flush claim on a frozen 'mt').
  */
-extern uint32 KvamMemtableSeek(KvamPart *p, const char *key, Size keylen);
+extern uint32 KvamMemtableSeek(KvamMemtable *mt, const char *key, Size keylen);
 
-/* KvamMemtableFirst returns the first node, 0 if empty. */
-extern uint32 KvamMemtableFirst(KvamPart *p);
+/* KvamMemtableFirst returns the first node of 'mt', 0 if empty. */
+extern uint32 KvamMemtableFirst(KvamMemtable *mt);
 
 /* KvamMemtableNext returns the node after 'node', 0 at the end. */
 static inline uint32
@@ -67,9 +77,24 @@ KvamMemtableNext(uint32 node)
 }
 
 /*
- * KvamMemtableClear drops all entries and returns the chunks to the pool.
+ * KvamMemtableClear drops all entries of 'mt' (one of p's memtables),
+ * returns its chunks to the pool and keeps the partition totals right.
  * Exclusive lock.
  */
-extern void KvamMemtableClear(KvamPart *p);
+extern void KvamMemtableClear(KvamPart *p, KvamMemtable *mt);
+
+/*
+ * KvamMemtableClearAll drops both memtables of the partition and forgets
+ * the frozen range.  The frozen memtable must not be claimed by a flusher.
+ * Exclusive lock.
+ */
+extern void KvamMemtableClearAll(KvamPart *p);
+
+/*
+ * KvamMemtableFreeze makes the active memtable the frozen one and starts
+ * an empty active memtable.  The frozen memtable must be empty.  Exclusive
+ * lock.
+ */
+extern void KvamMemtableFreeze(KvamPart *p);
 
 #endif							/* KVAM_LSM_MEMTABLE_H */

@@ -30,11 +30,15 @@ typedef bool (*KvamVersionVisitor) (KvamVersion v, Size len, ItemPointer tid,
 
 /*
  * KvamLookupKey visits the versions of 'key' in partition 'idx', newest
- * first.  Caller holds the partition lock (any mode) so that memtable and
- * runs are consistent.
+ * first.  It takes the partition lock in shared mode just long enough to
+ * copy the key's memtable TIDs and the run list, and calls 'visit' with no
+ * partition lock held; the caller must not hold it either.  Versions
+ * written after that copy are not seen: writers that must see every
+ * version of the key hold its key lock (KvamKeyLockFor), which every
+ * writer of the key takes before appending.
  */
 extern void KvamLookupKey(Relation rel, KvamRelInfo *info, int idx,
-						  KvamPart *p, const char *key, Size keylen,
+						  const char *key, Size keylen,
 						  KvamVersionVisitor visit, void *arg);
 
 /* One key group produced by an iterator. */
@@ -63,11 +67,16 @@ extern KvamIter *KvamIterBegin(Relation rel, KvamRelInfo *info, int idx,
 							   const char *upper, Size upperlen,
 							   bool upper_inclusive);
 
-extern KvamIter *KvamIterBeginLocked(Relation rel, KvamRelInfo *info, int idx,
-									 KvamPart *locked,
-									 const char *lower, Size lowerlen,
-									 const char *upper, Size upperlen,
-									 bool upper_inclusive);
+/*
+ * KvamIterBeginFrozen opens an iterator over the runs of 'mf' and, if
+ * 'with_frozen', the whole of the frozen memtable of 'p', for a flusher
+ * that claimed the partition (p->flush_pid == MyProcPid) and holds no
+ * lock.  'with_frozen' must be true only if the partition had its frozen
+ * memtable when the claim was taken (a memtable frozen later may still be
+ * changing under us).
+ */
+extern KvamIter *KvamIterBeginFrozen(Relation rel, KvamPart *p,
+									 bool with_frozen, KvamManifest mf);
 
 /*
  * KvamIterNext fills 'g' with the next key's versions; false at the end.

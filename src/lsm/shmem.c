@@ -10,9 +10,11 @@
  *
  * Locking: KvamShmem->maplock protects the hash and slot (re)assignment;
  * each slot's own LWLock protects everything else in the slot; the pool
- * free list is protected by a spinlock.  Lock order: a slot's lock may be
- * held while taking maplock (eviction uses conditional acquisition of
- * other slots' locks only, so no cycle exists).
+ * free list is protected by a spinlock.  Lock order: a key lock, then a
+ * slot's lock, then maplock (eviction uses conditional acquisition of
+ * other slots' locks only, so no cycle exists).  Slots whose frozen
+ * memtable is claimed by a flusher are skipped by eviction and
+ * reassignment.
  *
  * IDENTIFICATION
  *	  src/lsm/shmem.c
@@ -72,6 +74,7 @@ kvam_shmem_request(void)
 	size = add_size(size, add_size(pool_bytes(), KVAM_CHUNK_SIZE));
 	RequestAddinShmemSpace(size);
 	RequestNamedLWLockTranche("kvam", 1);
+	RequestNamedLWLockTranche("kvam key", KVAM_KEY_LOCKS);
 }
 
 static void
@@ -93,6 +96,7 @@ kvam_shmem_startup(void)
 		char	   *raw;
 
 		KvamShmem->maplock = &(GetNamedLWLockTranche("kvam"))->lock;
+		KvamShmem->keylocks = GetNamedLWLockTranche("kvam key");
 		KvamShmem->tranche_id = LWLockNewTrancheId();
 		KvamShmem->nslots = kvam_max_shared_partitions;
 		KvamShmem->lru_clock = 0;
@@ -102,6 +106,8 @@ kvam_shmem_startup(void)
 
 			memset(p, 0, sizeof(KvamPart));
 			LWLockInitialize(&p->lock, KvamShmem->tranche_id);
+			ConditionVariableInit(&p->cv);
+			p->frozen_tail = InvalidBlockNumber;
 			pg_atomic_init_u64(&p->reads, 0);
 			pg_atomic_init_u64(&p->writes, 0);
 			pg_atomic_init_u64(&p->bloom_skips, 0);
@@ -151,16 +157,45 @@ KvamShmemInit(void)
 	shmem_startup_hook = kvam_shmem_startup;
 }
 
-/* Forget a slot's memtable; caller holds the slot lock exclusively. */
+/*
+ * Forget a slot's memtables; caller holds the slot lock exclusively and
+ * the frozen memtable is not claimed.
+ */
 static void
 drop_memtable(KvamPart *p)
 {
-	KvamMemtableClear(p);
+	KvamMemtableClearAll(p);
 	p->built = false;
 	p->trusted = false;
 	p->idx_blk = InvalidBlockNumber;
 	p->idx_off = InvalidOffsetNumber;
 	p->l0_head = InvalidBlockNumber;
+}
+
+/*
+ * KvamPartForgetDatabase: see shmem.h.
+ */
+void
+KvamPartForgetDatabase(Oid dboid)
+{
+	int			i;
+
+	for (i = 0; i < KvamShmem->nslots; i++)
+	{
+		KvamPart   *p = &KvamShmem->parts[i];
+
+		/* racy pre-check; verified under the lock */
+		if (!p->in_use || p->tag.node.dbNode != dboid)
+			continue;
+		LWLockAcquire(&p->lock, LW_EXCLUSIVE);
+		if (p->in_use && p->tag.node.dbNode == dboid && p->flush_pid == 0)
+		{
+			drop_memtable(p);
+			p->nruns = 0;
+			p->l0_runs = 0;
+		}
+		LWLockRelease(&p->lock);
+	}
 }
 
 /*
@@ -217,6 +252,23 @@ KvamPartSlot(const KvamPartTag *tag)
 	return p;
 }
 
+/*
+ * Lock a slot exclusively without waiting, if no flusher claims its frozen
+ * memtable.  Returns true with the lock held.
+ */
+static bool
+lock_unclaimed(KvamPart *p)
+{
+	if (!LWLockConditionalAcquire(&p->lock, LW_EXCLUSIVE))
+		return false;
+	if (p->flush_pid != 0)
+	{
+		LWLockRelease(&p->lock);
+		return false;
+	}
+	return true;
+}
+
 /* The shared lookup behind KvamPartSlot. */
 static KvamPart *
 slot_lookup(const KvamPartTag *tag)
@@ -261,21 +313,22 @@ slot_lookup(const KvamPartTag *tag)
 	{
 		for (i = 0; i < KvamShmem->nslots; i++)
 		{
-			if (KvamShmem->parts[i].lru < oldest)
+			if (KvamShmem->parts[i].lru < oldest &&
+				KvamShmem->parts[i].flush_pid == 0)
 			{
 				oldest = KvamShmem->parts[i].lru;
 				victim = i;
 			}
 		}
 	}
-	if (victim < 0 ||
-		!LWLockConditionalAcquire(&KvamShmem->parts[victim].lock, LW_EXCLUSIVE))
-	{
-		/* try any lockable slot */
+	if (victim >= 0 && !lock_unclaimed(&KvamShmem->parts[victim]))
 		victim = -1;
+	if (victim < 0)
+	{
+		/* try any lockable slot that no flusher uses */
 		for (i = 0; i < KvamShmem->nslots; i++)
 		{
-			if (LWLockConditionalAcquire(&KvamShmem->parts[i].lock, LW_EXCLUSIVE))
+			if (lock_unclaimed(&KvamShmem->parts[i]))
 			{
 				victim = i;
 				break;
@@ -312,6 +365,21 @@ slot_lookup(const KvamPartTag *tag)
 	LWLockRelease(&p->lock);
 	LWLockRelease(KvamShmem->maplock);
 	return p;
+}
+
+/*
+ * KvamKeyLockFor: see shmem.h.  The hash covers the relation file node and
+ * the whole encoded key (whose first bytes are already the partition key's
+ * hash, so equal partition keys with different sort keys spread too).
+ */
+LWLock *
+KvamKeyLockFor(const KvamPartTag *tag, const char *key, Size keylen)
+{
+	uint32		h = hash_bytes((const unsigned char *) key, keylen);
+
+	h = hash_combine(h, tag->node.relNode);
+	h = hash_combine(h, tag->node.dbNode);
+	return &KvamShmem->keylocks[h % KVAM_KEY_LOCKS].lock;
 }
 
 uint32
@@ -358,7 +426,8 @@ KvamPoolEvictOne(KvamPart *self)
 	{
 		KvamPart   *p = &KvamShmem->parts[i];
 
-		if (p != self && p->in_use && p->nchunks > 0 && p->lru < oldest)
+		if (p != self && p->in_use && p->flush_pid == 0 &&
+			p->mt.nchunks + p->frozen.nchunks > 0 && p->lru < oldest)
 		{
 			oldest = p->lru;
 			victim = i;
@@ -366,7 +435,7 @@ KvamPoolEvictOne(KvamPart *self)
 	}
 	if (victim < 0)
 		return false;
-	if (!LWLockConditionalAcquire(&KvamShmem->parts[victim].lock, LW_EXCLUSIVE))
+	if (!lock_unclaimed(&KvamShmem->parts[victim]))
 		return false;
 	drop_memtable(&KvamShmem->parts[victim]);
 	LWLockRelease(&KvamShmem->parts[victim].lock);

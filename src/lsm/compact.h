@@ -1,0 +1,112 @@
+/*-------------------------------------------------------------------------
+ *
+ * compact.h
+ *	  Compaction of a partition's runs: policy, streaming merge, purge and
+ *	  freeze, publication by one manifest edit.
+ *
+ * Policy (leveled, see docs/architecture.md "Compaction"): level 0 holds
+ * the runs written by flushes (overlapping, newest first); every level L >= 1
+ * is one sorted run cut into fragments ("runs" in the manifest) with
+ * disjoint key ranges.  A compaction merges whole levels: all level-0 runs
+ * with level 1, or level L with level L + 1.  A full compaction merges every
+ * run of the partition into its bottom level.
+ *
+ * Merging streams: one iterator per input run (one pinned page each), a
+ * k-way merge by key, and output runs cut at key boundaries once they reach
+ * kvam.compaction_run_size, so memory is bounded by that size whatever the
+ * partition's size.  While merging, versions no snapshot can see are
+ * dropped (GlobalVisTestFor), as are versions of aborted writers, lock
+ * markers of finished lockers and, when nothing older than the inputs can
+ * hold the key, tombstones that every snapshot sees; committed xmins older
+ * than the freeze limit get KVAM_V_FROZEN.
+ *
+ * LOCKING INVARIANT.  No lock that foreground writers or readers wait on is
+ * held across I/O: the inputs are immutable runs, read without any
+ * partition lock; the output runs are written at free extents or at the end
+ * of the relation; the result is published by one manifest edit under the
+ * manifest buffer's exclusive lock only, after re-checking that every input
+ * is still in the manifest.  Compactions of one partition are serialised by
+ * a heavyweight page lock on the partition's manifest block (only other
+ * compactions wait on it).  Replaced runs go to the free-extent list
+ * (lsm/space.h) and are reused only once no snapshot older than their
+ * retirement exists.
+ *
+ * IDENTIFICATION
+ *	  src/lsm/compact.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef KVAM_LSM_COMPACT_H
+#define KVAM_LSM_COMPACT_H
+
+#include "utils/rel.h"
+
+#include "lsm/meta.h"
+
+typedef enum KvamCompactMode
+{
+	KVAM_COMPACT_AUTO,			/* one step the policy says is due, if any */
+	KVAM_COMPACT_FULL			/* every run into the bottom level (purges
+								 * tombstones, freezes) */
+} KvamCompactMode;
+
+/* What one call did; for VACUUM's report and kvam.compact(). */
+typedef struct KvamCompactStats
+{
+	int			steps;			/* compactions published */
+	int			runs_in;
+	int			runs_out;
+	uint64		versions_in;
+	uint64		versions_out;
+	uint64		purged;			/* dropped: invisible to every snapshot */
+	uint64		aborted;		/* dropped: writer aborted / lock finished */
+	uint64		tombstones;		/* dropped: tombstones at the bottom */
+	uint64		frozen;			/* versions newly frozen */
+	uint64		blocks_in;
+	uint64		blocks_out;
+} KvamCompactStats;
+
+/*
+ * KvamCompactNeeded: does partition 'idx' have compaction work of 'mode'
+ * (AUTO: a policy trigger is met; FULL: more than one run, or a run with
+ * purgeable or freezable versions)?  Reads the manifest page only (buffer
+ * share lock, no partition lock); never errors except on a corrupt page.
+ * A hint: the answer may be stale by the time KvamCompactPartition runs.
+ */
+extern bool KvamCompactNeeded(Relation rel, KvamRelInfo *info, int idx,
+							  KvamCompactMode mode);
+
+/*
+ * KvamCompactPartition compacts partition 'idx' of 'rel'.  AUTO performs
+ * policy steps until no trigger is met (at most a few); FULL merges every
+ * run into the bottom level.  L0 (the memtable) is not touched: flush it
+ * first if it must take part.
+ *
+ * Caller: inside a transaction, holding at least RowExclusiveLock on 'rel'
+ * (or the lock of VACUUM), holding NO buffer lock and, preferably, no
+ * partition lock (compaction never takes one, so holding it is not a
+ * deadlock, but writers then wait for the whole merge).  With 'wait' false
+ * it returns false at once if another compaction of the partition is
+ * running; otherwise it waits for it.  Returns true if it ran (even if
+ * there was nothing to do).  'stats' (may be NULL) is added to.  May raise
+ * any error of I/O or of a full manifest; a failure leaves the manifest
+ * unchanged and the written output as unreferenced pages, which the next
+ * VACUUM's sweep returns to the free list.
+ */
+extern bool KvamCompactPartition(Relation rel, KvamRelInfo *info, int idx,
+								 KvamCompactMode mode, bool wait,
+								 KvamCompactStats *stats);
+
+/*
+ * KvamCompactAfterFlush is the hook flush calls after publishing a run:
+ * it runs AUTO compaction of the partition inline without waiting, and
+ * only if a trigger is met.  Until the background workers schedule
+ * compaction, this keeps the runs of a partition bounded.  Same rules as
+ * KvamCompactPartition.
+ */
+extern void KvamCompactAfterFlush(Relation rel, KvamRelInfo *info, int idx);
+
+/* KvamCompactInitGucs defines the kvam.compaction_* settings (_PG_init). */
+extern void KvamCompactInitGucs(void);
+
+#endif							/* KVAM_LSM_COMPACT_H */
