@@ -25,6 +25,7 @@
 #include "utils/guc.h"
 
 #include "kvam.h"
+#include "lsm/compact.h"
 #include "am/kvam_am.h"
 #include "lsm/shmem.h"
 #include "wal/xlog.h"
@@ -88,6 +89,7 @@ define_gucs(void)
 								PGC_POSTMASTER, 0,
 								NULL, NULL, NULL);
 	}
+	KvamCompactInitGucs();
 	MarkGUCPrefixReserved("kvam");
 }
 

@@ -32,6 +32,7 @@
 
 #include "am/kvam_am.h"
 #include "kvam.h"
+#include "lsm/compact.h"
 #include "lsm/run.h"
 
 static bool
@@ -110,41 +111,6 @@ finish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	return ref.nversions;
 }
 
-/*
- * merge_partition is the flush of a partition that has reached
- * kvam_merge_runs runs: L0 and every run are merged into one new run that
- * replaces them all.  Every version is kept (except those of aborted
- * writers and finished lock markers), so what any snapshot sees is
- * unchanged; purging old versions is compaction's job.  The pages of the
- * replaced runs are not reused yet (no space reclamation in this version).
- */
-static uint64
-merge_partition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
-{
-	KvamIter   *it;
-	KvamKeyGroup g;
-	KvamRunBuilder *b;
-	uint64		expected = p->nentries;
-	KvamManifest mf = KvamManifestRead(rel, info, idx);
-	int			i;
-
-	for (i = 0; i < mf->nruns; i++)
-		expected += mf->runs[i].nversions;
-	pfree(mf);
-
-	b = KvamRunBuildBegin(rel, info->parts[idx].partid, expected,
-						  KvamMetaNextRunId(rel));
-	it = KvamIterBeginLocked(rel, info, idx, p, NULL, 0, NULL, 0, false);
-	while (KvamIterNext(it, &g))
-	{
-		for (i = 0; i < g.n; i++)
-			if (keep_on_flush(g.v[i]))
-				KvamRunBuildAdd(b, g.v[i], g.len[i]);
-	}
-	KvamIterEnd(it);
-	return finish_run(rel, info, idx, p, b, 1, true);
-}
-
 uint64
 KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 {
@@ -153,6 +119,7 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	uint32		node;
 	uint64		run_id;
 	bool		empty_l0 = !BlockNumberIsValid(mf->l0_head);
+	BlockNumber old_head = mf->l0_head;
 
 	Assert(LWLockHeldByMeInMode(&p->lock, LW_EXCLUSIVE));
 
@@ -160,11 +127,6 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	{
 		pfree(mf);
 		return 0;
-	}
-	if (mf->nruns + 1 >= kvam_merge_runs)
-	{
-		pfree(mf);
-		return merge_partition(rel, info, idx, p);
 	}
 	pfree(mf);
 
@@ -184,7 +146,9 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 			KvamRunBuildAdd(b, v, len);
 		pfree(v);
 	}
-	return finish_run(rel, info, idx, p, b, 0, false);
+	run_id = finish_run(rel, info, idx, p, b, 0, false);	/* versions */
+	KvamCompactAfterFlush(rel, info, idx, old_head);
+	return run_id;
 }
 
 void

@@ -42,6 +42,7 @@
 
 #include "am/kvam_am.h"
 #include "kvam.h"
+#include "am/maintain.h"
 
 void
 kvam_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
@@ -125,6 +126,15 @@ kvam_relation_copy_data(Relation rel, const RelFileNode *newrnode)
 	smgrclose(dstrel);
 }
 
+/*
+ * kvam_relation_copy_for_cluster (VACUUM FULL, CLUSTER): rewrite the table
+ * into NewTable as runs at level 1, purging what no snapshot needs
+ * (versions older than the newest one committed before OldestXmin,
+ * aborted versions, finished lock markers, tombstones every snapshot sees)
+ * and freezing committed xmins older than *xid_cutoff.  Rows come in key
+ * order (OldIndex and use_sort are irrelevant: the key is the order).
+ * See lsm/rewrite.c.
+ */
 void
 kvam_relation_copy_for_cluster(Relation OldTable, Relation NewTable,
 							   Relation OldIndex, bool use_sort,
@@ -134,56 +144,24 @@ kvam_relation_copy_for_cluster(Relation OldTable, Relation NewTable,
 							   double *num_tuples, double *tups_vacuumed,
 							   double *tups_recently_dead)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("VACUUM FULL and CLUSTER are not supported on kvam table \"%s\" yet",
-					RelationGetRelationName(OldTable)),
-			 errhint("Use kvam.flush() to move L0 into sorted runs.")));
+	KvamCompactStats stats;
+
+	memset(&stats, 0, sizeof(stats));
+	KvamRewriteTable(OldTable, NewTable, OldestXmin, *xid_cutoff, &stats);
+	*num_tuples = (double) stats.versions_out;
+	*tups_vacuumed = (double) (stats.purged + stats.aborted + stats.tombstones);
+	*tups_recently_dead = 0;
 }
 
 /*
- * kvam_relation_vacuum: counts live and dead versions and reports them.
- * Purging and freezing belong to compaction; until it runs here,
- * relfrozenxid is left as it is (never advanced past versions that still
- * carry old xids).
+ * kvam_relation_vacuum: flush, compact, freeze, sweep and truncate, then
+ * advance relfrozenxid (lsm/vacuum.c).
  */
 void
 kvam_relation_vacuum(Relation rel, struct VacuumParams *params,
 					 BufferAccessStrategy bstrategy)
 {
-	KvamRelInfo *info = KvamRelGetInfo(rel);
-	double		live = 0,
-				dead = 0;
-	int			i;
-
-	if (info->keyed)
-	{
-		for (i = 0; i < info->npartitions; i++)
-		{
-			KvamIter   *it = KvamIterBegin(rel, info, i, NULL, 0, NULL, 0, false);
-			KvamKeyGroup g;
-
-			while (KvamIterNext(it, &g))
-			{
-				int			v = KvamChooseVisible(NULL, &g, SnapshotSelf);
-
-				vacuum_delay_point();
-				if (v >= 0)
-				{
-					live++;
-					dead += g.n - 1;
-				}
-				else
-					dead += g.n;
-			}
-			KvamIterEnd(it);
-		}
-	}
-	vac_update_relstats(rel, RelationGetNumberOfBlocks(rel), live, 0,
-						info->keyed, InvalidTransactionId, InvalidMultiXactId,
-						NULL, NULL, false);
-	pgstat_report_vacuum(RelationGetRelid(rel), rel->rd_rel->relisshared,
-						 (PgStat_Counter) live, (PgStat_Counter) dead);
+	KvamVacuumRel(rel, params, bstrategy);
 }
 
 /* ---------- ANALYZE ---------- */

@@ -99,12 +99,57 @@ extern bool KvamCompactPartition(Relation rel, KvamRelInfo *info, int idx,
 
 /*
  * KvamCompactAfterFlush is the hook flush calls after publishing a run:
- * it runs AUTO compaction of the partition inline without waiting, and
- * only if a trigger is met.  Until the background workers schedule
- * compaction, this keeps the runs of a partition bounded.  Same rules as
- * KvamCompactPartition.
+ * it retires the L0 chain the flush unlinked ('old_l0_head', its first
+ * page; the caller still holds the partition lock), then runs AUTO
+ * compaction of the partition inline without waiting, if a trigger is
+ * met.  Until the background workers schedule compaction, this keeps the
+ * runs of a partition bounded.  Same rules as KvamCompactPartition.
  */
-extern void KvamCompactAfterFlush(Relation rel, KvamRelInfo *info, int idx);
+extern void KvamCompactAfterFlush(Relation rel, KvamRelInfo *info, int idx,
+								  BlockNumber old_l0_head);
+
+/*
+ * KvamCompactPartitionExt is KvamCompactPartition with an explicit freeze
+ * limit (VACUUM passes its FreezeLimit); KvamCompactPartition uses
+ * KvamDefaultFreezeLimit.
+ */
+extern bool KvamCompactPartitionExt(Relation rel, KvamRelInfo *info, int idx,
+									KvamCompactMode mode, bool wait,
+									TransactionId freeze_limit,
+									KvamCompactStats *stats);
+
+/*
+ * KvamDefaultFreezeLimit: vacuum_freeze_min_age before the oldest xmin
+ * any snapshot of the relation may still need.
+ */
+extern TransactionId KvamDefaultFreezeLimit(Relation rel);
+
+/*
+ * Purge decisions for one key (used by compaction and by the VACUUM FULL
+ * rewrite).  A version is all-visible when its writer committed before
+ * 'oldest_xmin' if that is valid, else when 'vistest' says its xmin is
+ * removable.  'horizon' collects the hot-standby conflict horizon.
+ */
+typedef struct KvamPurgeState
+{
+	struct GlobalVisState *vistest;
+	TransactionId oldest_xmin;
+	TransactionId freeze_limit;
+	bool		bottom;			/* nothing older than the input exists */
+	TransactionId horizon;		/* out */
+	KvamCompactStats *stats;	/* out, added to */
+} KvamPurgeState;
+
+/*
+ * KvamPurgeGroup marks keep[i] for the versions v[0..n-1] of one key
+ * (newest first, writable copies) that must stay, and sets the
+ * xmin-committed hint and the frozen flag in kept ones.  Returns how many
+ * stay.  Consults pg_xact; never writes.
+ */
+extern int	KvamPurgeGroup(KvamPurgeState *ps, KvamVersion *v, int n, bool *keep);
+
+/* kvam.compaction_run_size (kB): output runs are cut at this size */
+extern int	kvam_compaction_run_size_kb;
 
 /* KvamCompactInitGucs defines the kvam.compaction_* settings (_PG_init). */
 extern void KvamCompactInitGucs(void);

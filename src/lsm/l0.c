@@ -37,6 +37,7 @@
 
 #include "kvam.h"
 #include "lsm/l0.h"
+#include "lsm/space.h"
 #include "wal/xlog.h"
 
 static void
@@ -211,6 +212,10 @@ new_page(Relation rel)
 	Buffer		buf;
 	bool		needlock = !RELATION_IS_LOCAL(rel);
 
+	/* a reusable free block first (lsm/space.h), else extend */
+	buf = KvamSpaceAllocPage(rel);
+	if (BufferIsValid(buf))
+		return buf;
 	if (needlock)
 		LockRelationForExtension(rel, ExclusiveLock);
 	buf = ReadBufferExtended(rel, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);

@@ -209,6 +209,13 @@ KvamRunMayContain(Relation rel, const KvamRunRef *ref,
 
 	if (ref->nblocks == 0)
 		return false;
+	if (keylen >= KVAM_KEY_HASH_BYTES)
+	{
+		uint64		h = KvamKeyHashOf(key);
+
+		if (!KvamRunRefMayHoldHash(ref, h, h))
+			return false;
+	}
 
 	if (ref->nbloom > 0 && ref->nbloom < ref->nblocks)
 	{

@@ -31,6 +31,16 @@ kvam_desc(StringInfo buf, XLogReaderState *record)
 								 (x->flags & XLKVAM_FIRST_PAGE) ? " first_page" : "");
 				break;
 			}
+		case XLOG_KVAM_CONFLICT:
+			{
+				xl_kvam_conflict *x = (xl_kvam_conflict *) rec;
+
+				appendStringInfo(buf, "rel %u/%u/%u horizon %u %s",
+								 x->node.spcNode, x->node.dbNode,
+								 x->node.relNode, x->horizon,
+								 x->reason == XLKVAM_CONFLICT_REUSE ? "reuse" : "purge");
+				break;
+			}
 	}
 }
 
@@ -41,6 +51,8 @@ kvam_identify(uint8 info)
 	{
 		case XLOG_KVAM_INSERT:
 			return "INSERT";
+		case XLOG_KVAM_CONFLICT:
+			return "CONFLICT";
 	}
 	return NULL;
 }

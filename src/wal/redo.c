@@ -18,6 +18,7 @@
 #include "access/bufmask.h"
 #include "access/xlogutils.h"
 #include "storage/bufmgr.h"
+#include "storage/standby.h"
 
 #include "lsm/meta.h"
 #include "lsm/page.h"
@@ -92,6 +93,19 @@ redo_insert(XLogReaderState *record)
 	}
 }
 
+/*
+ * redo_conflict: cancel standby queries whose snapshots could still need
+ * the versions or pages that go away, as heap's prune records do.
+ */
+static void
+redo_conflict(XLogReaderState *record)
+{
+	xl_kvam_conflict *xlrec = (xl_kvam_conflict *) XLogRecGetData(record);
+
+	if (InHotStandby)
+		ResolveRecoveryConflictWithSnapshot(xlrec->horizon, xlrec->node);
+}
+
 void
 kvam_redo(XLogReaderState *record)
 {
@@ -101,6 +115,9 @@ kvam_redo(XLogReaderState *record)
 	{
 		case XLOG_KVAM_INSERT:
 			redo_insert(record);
+			break;
+		case XLOG_KVAM_CONFLICT:
+			redo_conflict(record);
 			break;
 		default:
 			elog(PANIC, "kvam_redo: unknown op code %u", info);

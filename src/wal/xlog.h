@@ -18,6 +18,8 @@
 #include "access/xlogreader.h"
 #include "lib/stringinfo.h"
 #include "storage/off.h"
+#include "storage/relfilenode.h"
+#include "utils/rel.h"
 
 #define KVAM_WAL_FORMAT		1
 
@@ -52,3 +54,33 @@ typedef struct xl_kvam_insert
 } xl_kvam_insert;
 
 #define SizeOfKvamInsert	(offsetof(xl_kvam_insert, flags) + sizeof(uint8))
+
+/*
+ * XLOG_KVAM_CONFLICT: a hot-standby conflict horizon, no blocks.  Logged
+ * before the change it protects: a compaction's manifest edit that purged
+ * or froze versions (horizon: the newest xmin that made a dropped version
+ * invisible, or the newest frozen xmin), and the reuse of a retired extent
+ * (horizon: the retirement's xid, as btree's page reuse).  Redo cancels the
+ * standby queries whose snapshots could still need what goes away
+ * (ResolveRecoveryConflictWithSnapshot).
+ */
+#define XLOG_KVAM_CONFLICT		0x70
+
+typedef struct xl_kvam_conflict
+{
+	RelFileNode node;
+	TransactionId horizon;		/* snapshotConflictHorizon */
+	uint8		reason;			/* XLKVAM_CONFLICT_* */
+} xl_kvam_conflict;
+
+#define XLKVAM_CONFLICT_PURGE	1
+#define XLKVAM_CONFLICT_REUSE	2
+
+#define SizeOfKvamConflict	(offsetof(xl_kvam_conflict, reason) + sizeof(uint8))
+
+/*
+ * KvamXlogConflict logs XLOG_KVAM_CONFLICT for 'rel' when the relation
+ * needs WAL, standby information is logged and 'horizon' is normal.
+ */
+extern void KvamXlogConflict(Relation rel, TransactionId horizon, uint8 reason);
+
