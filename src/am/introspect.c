@@ -155,8 +155,8 @@ kvam_free_extents(PG_FUNCTION_ARGS)
 	vistest = GlobalVisTestFor(rel);
 	for (uint32 i = 0; i < fm->nextents; i++)
 	{
-		Datum		values[4];
-		bool		nulls[4] = {0};
+		Datum		values[5];
+		bool		nulls[5] = {0};
 		KvamFreeExtent *e = &fm->ext[i];
 
 		values[0] = Int64GetDatum(e->start);
@@ -165,6 +165,8 @@ kvam_free_extents(PG_FUNCTION_ARGS)
 		nulls[2] = !FullTransactionIdIsValid(e->retired);
 		values[3] = BoolGetDatum(!FullTransactionIdIsValid(e->retired) ||
 								 GlobalVisTestIsRemovableFullXid(vistest, e->retired));
+		values[4] = Int32GetDatum((int32) e->owner - 1);
+		nulls[4] = e->owner == 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	pfree(fm);

@@ -61,7 +61,7 @@
 
 int			kvam_compaction_l0_runs = 4;
 int			kvam_compaction_fanout = 8;
-int			kvam_compaction_run_size_kb = 32768;
+int			kvam_compaction_run_size_kb = 1024;
 static char *kvam_compaction_fail_at = NULL;
 
 void
@@ -77,9 +77,9 @@ KvamCompactInitGucs(void)
 							8, 2, 100, PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("kvam.compaction_run_size",
 							"Size at which compaction cuts its output into a new run.",
-							"A compaction holds one output run in memory.",
+							"A compaction holds one output run in memory.  Larger levels are cut into at most about 48 runs.",
 							&kvam_compaction_run_size_kb,
-							32768, 256, 1024 * 1024, PGC_SUSET, GUC_UNIT_KB,
+							1024, 64, 1024 * 1024, PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	DefineCustomStringVariable("kvam.compaction_fail_at",
 							   "Test only: fail compactions at a named point.",
@@ -468,6 +468,16 @@ merge_runs(Merge *m, KvamRunRef *in, int nin, KvamPurgeState *ps)
 	MemoryContextDelete(srccxt);
 }
 
+static uint64
+stats_blocks_in(KvamRunRef *in, int nin)
+{
+	uint64		n = 0;
+
+	for (int i = 0; i < nin; i++)
+		n += in[i].nblocks;
+	return n;
+}
+
 /* ---------- publication ---------- */
 
 static bool
@@ -596,7 +606,9 @@ compact_step(Relation rel, KvamRelInfo *info, int idx, KvamCompactMode mode,
 	m.level = to;
 	m.maxout = 4;
 	m.out = palloc(m.maxout * sizeof(KvamRunRef));
-	m.cut_bytes = (Size) kvam_compaction_run_size_kb * 1024;
+	/* small runs fit the holes of free space; a level stays <= ~48 runs */
+	m.cut_bytes = Max((Size) kvam_compaction_run_size_kb * 1024,
+					  (Size) (stats_blocks_in(in, nin) * BLCKSZ / 48));
 	m.expected = Min(m.expected, (uint64) 1024 * 1024);
 
 	memset(&ps, 0, sizeof(ps));
@@ -622,6 +634,10 @@ compact_step(Relation rel, KvamRelInfo *info, int idx, KvamCompactMode mode,
 		elog(ERROR, "kvam compaction inputs of partition %d of \"%s\" changed",
 			 idx, RelationGetRelationName(rel));
 	}
+	elog(DEBUG1, "kvam compaction of partition %d of \"%s\": levels %d..%d, %d runs in, %d out, bottom %d, %llu versions in, %llu out, %llu purged, horizon %u",
+		 idx, RelationGetRelationName(rel), from, to, nin, m.nout, (int) bottom,
+		 (unsigned long long) stats->versions_in, (unsigned long long) stats->versions_out,
+		 (unsigned long long) stats->purged, ps.horizon);
 	fail_point("retire");
 	for (int i = 0; i < nin; i++)
 		KvamSpaceRetire(rel, in[i].head, in[i].nblocks, true);

@@ -207,13 +207,13 @@ KvamVersionSize(KvamVersion v, Size tuplen)
 
 /* Get a new, exclusively locked page at the end of the relation. */
 static Buffer
-new_page(Relation rel)
+new_page(Relation rel, uint32 partid)
 {
 	Buffer		buf;
 	bool		needlock = !RELATION_IS_LOCAL(rel);
 
-	/* a reusable free block first (lsm/space.h), else extend */
-	buf = KvamSpaceAllocPage(rel);
+	/* free space of the partition's own chunk first (lsm/space.h) */
+	buf = KvamSpaceAllocPage(rel, partid);
 	if (BufferIsValid(buf))
 		return buf;
 	if (needlock)
@@ -295,7 +295,7 @@ KvamL0Append(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 
 	if (newpage)
 	{
-		buf = new_page(rel);
+		buf = new_page(rel, partid);
 		LockBuffer(mbuf, BUFFER_LOCK_EXCLUSIVE);
 	}
 

@@ -5,9 +5,8 @@
  *	  sweep orphans, truncate the tail (see space.h for the invariants).
  *
  * The free map is one page.  Extents are kept sorted by start; adjacent
- * ones are merged when they become reusable at the same time (the same
- * retirement, or both reusable already; the merged extent keeps the later
- * retirement).  When the page is full an extent
+ * ones are merged unless one is reusable and the other not yet (the merged
+ * extent keeps the later retirement).  When the page is full an extent
  * is left out; it is then an orphan, which the next sweep finds again.
  *
  * The sweep works in two phases so that no lock writers wait on is held
@@ -32,6 +31,7 @@
 #include "postgres.h"
 
 #include "access/transam.h"
+#include "access/xact.h"
 #include "access/xloginsert.h"
 #include "catalog/storage.h"
 #include "miscadmin.h"
@@ -42,6 +42,7 @@
 #include "utils/snapmgr.h"
 
 #include "lsm/space.h"
+#include "kvam.h"
 #include "wal/xlog.h"
 
 void
@@ -73,18 +74,34 @@ lock_map(Relation rel, KvamRelInfo *info, int mode)
 	return buf;
 }
 
-/* Finish an edit of the locked map page: dirty, log; caller in crit sect. */
+/*
+ * Finish an edit of the locked map page: dirty, log the new contents
+ * (XLOG_KVAM_FREEMAP; a full image only after a checkpoint).  Caller is
+ * in its critical section.
+ */
 static void
 map_edited(Relation rel, Buffer buf)
 {
 	Page		page = BufferGetPage(buf);
+	Size		size = KvamFreeMapSize(KvamPageGetFreeMap(page)->nextents);
 
-	((PageHeader) page)->pd_lower = MAXALIGN(SizeOfPageHeaderData) +
-		KvamFreeMapSize(KvamPageGetFreeMap(page)->nextents);
+	((PageHeader) page)->pd_lower = MAXALIGN(SizeOfPageHeaderData) + size;
 	MarkBufferDirty(buf);
 	if (RelationNeedsWAL(rel))
-		log_newpage_buffer(buf, true);
+	{
+		XLogRecPtr	recptr;
+
+		XLogBeginInsert();
+		XLogRegisterBuffer(0, buf, REGBUF_STANDARD);
+		XLogRegisterBufData(0, PageGetContents(page), size);
+		recptr = XLogInsert(RM_KVAM_ID, XLOG_KVAM_FREEMAP);
+		PageSetLSN(page, recptr);
+	}
 }
+
+static bool insert_extent(KvamFreeMap fm, GlobalVisState *vistest,
+						  BlockNumber start, BlockNumber nblocks,
+						  FullTransactionId when, uint32 owner);
 
 static inline bool
 reusable(GlobalVisState *vistest, FullTransactionId retired)
@@ -94,15 +111,16 @@ reusable(GlobalVisState *vistest, FullTransactionId retired)
 }
 
 /*
- * Two adjacent extents merge when they become reusable at the same time:
- * the same retirement, or both reusable already.  (Merging an old extent
- * with a fresh one would make the old one wait for the new horizon.)
+ * Two adjacent extents merge unless one is reusable and the other not yet:
+ * merging those would make the reusable one wait for the other's horizon.
+ * Two that both wait merge with the later retirement, which delays the
+ * earlier one a little but keeps the map small.
  */
 static inline bool
 can_merge(GlobalVisState *vistest, FullTransactionId a, FullTransactionId b)
 {
 	return FullTransactionIdEquals(a, b) ||
-		(reusable(vistest, a) && reusable(vistest, b));
+		reusable(vistest, a) == reusable(vistest, b);
 }
 
 static void
@@ -126,6 +144,7 @@ coalesce(Relation rel, Buffer buf, GlobalVisState *vistest)
 
 	for (uint32 i = 0; i + 1 < fm->nextents && !any; i++)
 		any = fm->ext[i].start + fm->ext[i].nblocks == fm->ext[i + 1].start &&
+			fm->ext[i].owner == fm->ext[i + 1].owner &&
 			can_merge(vistest, fm->ext[i].retired, fm->ext[i + 1].retired);
 	if (!any)
 		return;
@@ -136,7 +155,7 @@ coalesce(Relation rel, Buffer buf, GlobalVisState *vistest)
 		KvamFreeExtent *a = &fm->ext[i];
 		KvamFreeExtent *b = &fm->ext[i + 1];
 
-		if (a->start + a->nblocks == b->start &&
+		if (a->start + a->nblocks == b->start && a->owner == b->owner &&
 			can_merge(vistest, a->retired, b->retired))
 		{
 			a->nblocks += b->nblocks;
@@ -184,7 +203,7 @@ KvamSpaceAlloc(Relation rel, BlockNumber nblocks)
 	for (uint32 i = 0; i < fm->nextents; i++)
 	{
 		e = &fm->ext[i];
-		if (e->nblocks < nblocks ||
+		if (e->owner != 0 || e->nblocks < nblocks ||
 			(best >= 0 && e->nblocks >= fm->ext[best].nblocks))
 			continue;
 		if (!reusable(vistest, e->retired))
@@ -216,54 +235,131 @@ KvamSpaceAlloc(Relation rel, BlockNumber nblocks)
 }
 
 /*
- * KvamSpaceAllocPage: one reusable block for an L0 page, returned zeroed
- * and exclusively locked, or InvalidBuffer.  The buffer lock is taken
- * before the free map's is released, so the sweep (which reads the free
- * map, then the page) never sees the block both unowned and unchanged.
+ * KvamSpaceAllocPage: see space.h.  The buffer lock on the block handed
+ * out is taken before the free map's is released, so the sweep (which
+ * reads the free map, then the page) never sees the block both unowned and
+ * unchanged.
  */
 Buffer
-KvamSpaceAllocPage(Relation rel)
+KvamSpaceAllocPage(Relation rel, uint32 partid)
 {
 	KvamRelInfo *info = KvamRelGetInfo(rel);
 	GlobalVisState *vistest = GlobalVisTestFor(rel);
+	uint32		owner = partid + 1;
 	Buffer		mapbuf;
 	Buffer		buf;
 	KvamFreeMap fm;
 	KvamFreeExtent *e = NULL;
+	BlockNumber first;
+	BlockNumber take;
 	int			found = -1;
+	bool		needlock = !RELATION_IS_LOCAL(rel);
 
 	mapbuf = lock_map(rel, info, BUFFER_LOCK_EXCLUSIVE);
 	fm = KvamPageGetFreeMap(BufferGetPage(mapbuf));
-	for (uint32 i = 0; i < fm->nextents; i++)
-	{
-		e = &fm->ext[i];
-		if (reusable(vistest, e->retired))
-		{
+
+	/* the partition's own chunk */
+	for (uint32 i = 0; i < fm->nextents && found < 0; i++)
+		if (fm->ext[i].owner == owner)
 			found = i;
-			break;
-		}
-	}
-	if (found < 0)
+	if (found >= 0)
 	{
+		e = &fm->ext[found];
+		buf = ReadBufferExtended(rel, MAIN_FORKNUM, e->start, RBM_ZERO_AND_LOCK, NULL);
+		START_CRIT_SECTION();
+		e->start++;
+		e->nblocks--;
+		if (e->nblocks == 0)
+			remove_extent(fm, found);
+		fm->reused++;
+		map_edited(rel, mapbuf);
+		END_CRIT_SECTION();
 		UnlockReleaseBuffer(mapbuf);
-		return InvalidBuffer;
+		return buf;
 	}
-	if (FullTransactionIdIsValid(e->retired))
-		KvamXlogConflict(rel, XidFromFullTransactionId(e->retired),
-						 XLKVAM_CONFLICT_REUSE);
-	buf = ReadBufferExtended(rel, MAIN_FORKNUM, e->start, RBM_ZERO_AND_LOCK, NULL);
 
-	START_CRIT_SECTION();
-	e->start++;
-	e->nblocks--;
-	if (e->nblocks == 0)
-		remove_extent(fm, found);
-	fm->reused++;
-	map_edited(rel, mapbuf);
-	END_CRIT_SECTION();
-
+	/* a new chunk from reusable free space */
+	coalesce(rel, mapbuf, vistest);
+	for (uint32 i = 0; i < fm->nextents && found < 0; i++)
+		if (fm->ext[i].owner == 0 && reusable(vistest, fm->ext[i].retired))
+			found = i;
+	if (found >= 0)
+	{
+		e = &fm->ext[found];
+		take = Min(e->nblocks, KVAM_L0_CHUNK_BLOCKS);
+		if (fm->nextents >= KVAM_FREEMAP_MAX_EXTENTS)
+			take = 1;			/* no room to record a remainder */
+		if (FullTransactionIdIsValid(e->retired))
+			KvamXlogConflict(rel, XidFromFullTransactionId(e->retired),
+							 XLKVAM_CONFLICT_REUSE);
+		first = e->start;
+		buf = ReadBufferExtended(rel, MAIN_FORKNUM, first, RBM_ZERO_AND_LOCK, NULL);
+		START_CRIT_SECTION();
+		e->start += take;
+		e->nblocks -= take;
+		if (e->nblocks == 0)
+			remove_extent(fm, found);
+		if (take > 1)
+			insert_extent(fm, vistest, first + 1, take - 1,
+						  InvalidFullTransactionId, owner);
+		fm->reused += take;
+		map_edited(rel, mapbuf);
+		END_CRIT_SECTION();
+		UnlockReleaseBuffer(mapbuf);
+		return buf;
+	}
 	UnlockReleaseBuffer(mapbuf);
+
+	/*
+	 * A new chunk at the end.  The rest of the chunk is recorded as reserved
+	 * while the extension lock is still held, so that the sweep (which
+	 * checks never-initialised pages under that lock) never takes it for
+	 * an orphan.
+	 */
+	if (needlock)
+		LockRelationForExtension(rel, ExclusiveLock);
+	buf = ReadBufferExtended(rel, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	first = BufferGetBlockNumber(buf);
+	for (take = 1; take < KVAM_L0_CHUNK_BLOCKS; take++)
+	{
+		Buffer		extra = ReadBufferExtended(rel, MAIN_FORKNUM, P_NEW,
+											   RBM_NORMAL, NULL);
+
+		if (BufferGetBlockNumber(extra) != first + take)
+			elog(ERROR, "kvam L0 chunk of relation \"%s\" is not contiguous",
+				 RelationGetRelationName(rel));
+		ReleaseBuffer(extra);
+	}
+	mapbuf = lock_map(rel, info, BUFFER_LOCK_EXCLUSIVE);
+	fm = KvamPageGetFreeMap(BufferGetPage(mapbuf));
+	if (fm->nextents < KVAM_FREEMAP_MAX_EXTENTS)
+	{
+		START_CRIT_SECTION();
+		insert_extent(fm, vistest, first + 1, take - 1,
+					  InvalidFullTransactionId, owner);
+		map_edited(rel, mapbuf);
+		END_CRIT_SECTION();
+	}
+	UnlockReleaseBuffer(mapbuf);
+	if (needlock)
+		UnlockRelationForExtension(rel, ExclusiveLock);
 	return buf;
+}
+
+/*
+ * retirement_xid: an xid that every snapshot which may have seen the pages
+ * in use precedes or equals.  Inside a transaction with an xid, that xid:
+ * every snapshot taken while it runs has an xmin at or before it.
+ * Otherwise the next xid (reuse then waits until one more xid has been
+ * assigned and finished).
+ */
+static FullTransactionId
+retirement_xid(void)
+{
+	FullTransactionId top = GetTopFullTransactionIdIfAny();
+
+	return FullTransactionIdIsValid(top) ? top : ReadNextFullTransactionId();
 }
 
 /* Position of the first extent starting after 'start'. */
@@ -284,15 +380,17 @@ find_pos(KvamFreeMap fm, BlockNumber start)
  */
 static bool
 insert_extent(KvamFreeMap fm, GlobalVisState *vistest, BlockNumber start,
-			  BlockNumber nblocks, FullTransactionId when)
+			  BlockNumber nblocks, FullTransactionId when, uint32 owner)
 {
 	uint32		i = find_pos(fm, start);
 	bool		merge_prev,
 				merge_next;
 
 	merge_prev = i > 0 && fm->ext[i - 1].start + fm->ext[i - 1].nblocks == start &&
+		fm->ext[i - 1].owner == owner &&
 		can_merge(vistest, fm->ext[i - 1].retired, when);
 	merge_next = i < fm->nextents && start + nblocks == fm->ext[i].start &&
+		fm->ext[i].owner == owner &&
 		can_merge(vistest, fm->ext[i].retired, when);
 	if (merge_prev && merge_next &&
 		!can_merge(vistest, fm->ext[i - 1].retired, fm->ext[i].retired))
@@ -331,9 +429,10 @@ insert_extent(KvamFreeMap fm, GlobalVisState *vistest, BlockNumber start,
 		fm->ext[i].start = start;
 		fm->ext[i].nblocks = nblocks;
 		fm->ext[i].retired = when;
+		fm->ext[i].owner = owner;
+		fm->ext[i].pad = 0;
 		fm->nextents++;
 	}
-	fm->retired += nblocks;
 	return true;
 }
 
@@ -341,7 +440,7 @@ void
 KvamSpaceRetireExtents(Relation rel, const KvamFreeExtent *ext, int n, bool now)
 {
 	KvamRelInfo *info = KvamRelGetInfo(rel);
-	FullTransactionId when = now ? ReadNextFullTransactionId() :
+	FullTransactionId when = now ? retirement_xid() :
 		InvalidFullTransactionId;
 	GlobalVisState *vistest = GlobalVisTestFor(rel);
 	Buffer		buf;
@@ -352,6 +451,8 @@ KvamSpaceRetireExtents(Relation rel, const KvamFreeExtent *ext, int n, bool now)
 		return;
 	buf = lock_map(rel, info, BUFFER_LOCK_EXCLUSIVE);
 	fm = KvamPageGetFreeMap(BufferGetPage(buf));
+	if (fm->nextents + n > KVAM_FREEMAP_MAX_EXTENTS)
+		coalesce(rel, buf, vistest);
 	for (int k = 0; k < n; k++)
 	{
 		uint32		i = find_pos(fm, ext[k].start);
@@ -366,7 +467,9 @@ KvamSpaceRetireExtents(Relation rel, const KvamFreeExtent *ext, int n, bool now)
 
 	START_CRIT_SECTION();
 	for (int k = 0; k < n; k++)
-		if (!insert_extent(fm, vistest, ext[k].start, ext[k].nblocks, when))
+		if (insert_extent(fm, vistest, ext[k].start, ext[k].nblocks, when, 0))
+			fm->retired += ext[k].nblocks;
+		else
 			dropped++;
 	map_edited(rel, buf);
 	END_CRIT_SECTION();
@@ -695,6 +798,16 @@ KvamSpaceSweep(Relation rel, KvamRelInfo *info)
 		KvamSpaceBlockMap(rel, info, nblocks, now, NULL, NULL);
 		if (extlock)
 			LockRelationForExtension(rel, ExclusiveLock);
+		/* L0 chunks reserved at the end since: read under the lock */
+		{
+			KvamFreeMap fm = KvamSpaceReadMap(rel, info);
+
+			for (uint32 i = 0; i < fm->nextents; i++)
+				for (BlockNumber b = 0; b < fm->ext[i].nblocks; b++)
+					if (fm->ext[i].start + b < nblocks)
+						now[fm->ext[i].start + b] = KVAM_OWN_FREE;
+			pfree(fm);
+		}
 		for (int i = 0; i < ncand; i++)
 		{
 			Candidate  *c = &cand[i];
@@ -743,36 +856,37 @@ BlockNumber
 KvamSpaceTruncate(Relation rel, KvamRelInfo *info)
 {
 	BlockNumber nblocks;
-	BlockNumber newsize = InvalidBlockNumber;
+	BlockNumber newsize;
 	Buffer		buf;
 	KvamFreeMap fm;
 
 	if (!ConditionalLockRelation(rel, AccessExclusiveLock))
 		return 0;
 	nblocks = RelationGetNumberOfBlocks(rel);
+	newsize = nblocks;
 	buf = lock_map(rel, info, BUFFER_LOCK_EXCLUSIVE);
 	fm = KvamPageGetFreeMap(BufferGetPage(buf));
-	if (fm->nextents > 0)
-	{
-		KvamFreeExtent *last = &fm->ext[fm->nextents - 1];
 
-		/*
-		 * With AccessExclusiveLock no transaction that read the relation is
-		 * still running, so even extents not yet reusable may go.
-		 */
-		if (last->start + last->nblocks == nblocks &&
-			last->start > info->freemap)
-		{
-			newsize = last->start;
-			START_CRIT_SECTION();
-			remove_extent(fm, fm->nextents - 1);
-			map_edited(rel, buf);
-			END_CRIT_SECTION();
-		}
+	/*
+	 * Every extent that ends where the relation (as cut so far) ends goes:
+	 * free extents and L0 chunks alike.  With AccessExclusiveLock no
+	 * transaction that read the relation is still running, so even extents
+	 * not yet reusable may go.
+	 */
+	START_CRIT_SECTION();
+	while (fm->nextents > 0 &&
+		   fm->ext[fm->nextents - 1].start + fm->ext[fm->nextents - 1].nblocks == newsize &&
+		   fm->ext[fm->nextents - 1].start > info->freemap)
+	{
+		newsize = fm->ext[fm->nextents - 1].start;
+		remove_extent(fm, fm->nextents - 1);
 	}
+	if (newsize < nblocks)
+		map_edited(rel, buf);
+	END_CRIT_SECTION();
 	UnlockReleaseBuffer(buf);
-	if (BlockNumberIsValid(newsize))
+	if (newsize < nblocks)
 		RelationTruncate(rel, newsize);
 	UnlockRelation(rel, AccessExclusiveLock);
-	return BlockNumberIsValid(newsize) ? nblocks - newsize : 0;
+	return nblocks - newsize;
 }

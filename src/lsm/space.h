@@ -43,9 +43,20 @@ typedef struct KvamFreeExtent
 {
 	BlockNumber start;
 	BlockNumber nblocks;
-	FullTransactionId retired;	/* next xid at retirement; reusable once
-								 * every snapshot is newer */
+	FullTransactionId retired;	/* xid of the retiring transaction (or the
+								 * next xid); reusable once every snapshot
+								 * is newer */
+	uint32		owner;			/* 0: anyone; partition id + 1: reserved
+								 * for that partition's L0 pages */
+	uint32		pad;
 } KvamFreeExtent;
+
+/*
+ * L0 pages are taken from free space in chunks of this many blocks
+ * reserved for one partition, so that a partition's L0 chain is made of
+ * contiguous stretches and a flushed chain leaves few, large holes.
+ */
+#define KVAM_L0_CHUNK_BLOCKS	32
 
 typedef struct KvamFreeMapData
 {
@@ -79,13 +90,15 @@ extern void KvamFreeMapInitPage(Page page);
 extern BlockNumber KvamSpaceAlloc(Relation rel, BlockNumber nblocks);
 
 /*
- * KvamSpaceAllocPage takes one reusable block for a new L0 page and
- * returns it zeroed and exclusively locked (the caller initialises it in
- * the critical section that links it into its chain), or InvalidBuffer.
- * Needs no allocation lock (an L0 page is linked before its buffer lock is
+ * KvamSpaceAllocPage returns a block for a new L0 page of partition
+ * 'partid', zeroed and exclusively locked (the caller initialises it in
+ * the critical section that links it into its chain): from the chunk
+ * reserved for the partition, else from a new chunk cut from reusable free
+ * space, else from a chunk added at the end of the relation.  Needs no
+ * allocation lock (an L0 page is linked before its buffer lock is
  * released).  Caller holds the partition lock and no other buffer lock.
  */
-extern Buffer KvamSpaceAllocPage(Relation rel);
+extern Buffer KvamSpaceAllocPage(Relation rel, uint32 partid);
 
 /*
  * KvamSpaceLockAlloc takes the allocation lock in ShareLock; it is held to

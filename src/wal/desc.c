@@ -31,6 +31,16 @@ kvam_desc(StringInfo buf, XLogReaderState *record)
 								 (x->flags & XLKVAM_FIRST_PAGE) ? " first_page" : "");
 				break;
 			}
+		case XLOG_KVAM_FREEMAP:
+			{
+				Size		len = 0;
+
+				if (XLogRecGetBlockData(record, 0, &len) != NULL)
+					appendStringInfo(buf, "free map of %zu bytes", len);
+				else
+					appendStringInfoString(buf, "free map (image)");
+				break;
+			}
 		case XLOG_KVAM_CONFLICT:
 			{
 				xl_kvam_conflict *x = (xl_kvam_conflict *) rec;
@@ -53,6 +63,8 @@ kvam_identify(uint8 info)
 			return "INSERT";
 		case XLOG_KVAM_CONFLICT:
 			return "CONFLICT";
+		case XLOG_KVAM_FREEMAP:
+			return "FREEMAP";
 	}
 	return NULL;
 }

@@ -106,6 +106,27 @@ redo_conflict(XLogReaderState *record)
 		ResolveRecoveryConflictWithSnapshot(xlrec->horizon, xlrec->node);
 }
 
+/* redo_freemap: the free-map page gets the logged contents. */
+static void
+redo_freemap(XLogReaderState *record)
+{
+	Buffer		buf;
+
+	if (XLogReadBufferForRedo(record, 0, &buf) == BLK_NEEDS_REDO)
+	{
+		Page		page = BufferGetPage(buf);
+		Size		len;
+		char	   *data = XLogRecGetBlockData(record, 0, &len);
+
+		memcpy(PageGetContents(page), data, len);
+		((PageHeader) page)->pd_lower = MAXALIGN(SizeOfPageHeaderData) + len;
+		PageSetLSN(page, record->EndRecPtr);
+		MarkBufferDirty(buf);
+	}
+	if (BufferIsValid(buf))
+		UnlockReleaseBuffer(buf);
+}
+
 void
 kvam_redo(XLogReaderState *record)
 {
@@ -118,6 +139,9 @@ kvam_redo(XLogReaderState *record)
 			break;
 		case XLOG_KVAM_CONFLICT:
 			redo_conflict(record);
+			break;
+		case XLOG_KVAM_FREEMAP:
+			redo_freemap(record);
 			break;
 		default:
 			elog(PANIC, "kvam_redo: unknown op code %u", info);

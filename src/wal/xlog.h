@@ -84,3 +84,10 @@ typedef struct xl_kvam_conflict
  */
 extern void KvamXlogConflict(Relation rel, TransactionId horizon, uint8 reason);
 
+/*
+ * XLOG_KVAM_FREEMAP: an edit of the free-map page (lsm/space.h).  Block 0:
+ * the free-map page; block data: the page's new contents
+ * (KvamFreeMapData with its extents), which redo copies in.
+ */
+#define XLOG_KVAM_FREEMAP		0x80
+
