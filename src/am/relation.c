@@ -43,6 +43,7 @@
 #include "am/kvam_am.h"
 #include "kvam.h"
 #include "am/maintain.h"
+#include "lsm/space.h"
 
 void
 kvam_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
@@ -176,6 +177,10 @@ typedef struct KvamAnalyzeState
 	OffsetNumber off;
 	OffsetNumber maxoff;
 	bool		valid;
+	/* free blocks (not read: ANALYZE's cost delay counts every read) */
+	TableScanDesc scan;			/* the scan 'free' belongs to */
+	uint8	   *free;
+	BlockNumber nfree;
 } KvamAnalyzeState;
 
 static KvamAnalyzeState analyze_state;
@@ -190,6 +195,23 @@ kvam_scan_analyze_next_block(TableScanDesc scan, BlockNumber blockno,
 
 	analyze_state.valid = false;
 	if (blockno == KVAM_METAPAGE_BLKNO)
+		return false;
+	if (analyze_state.scan != scan)
+	{
+		/* a new ANALYZE: note the free blocks (in its memory context) */
+		KvamRelInfo *info = KvamRelGetInfo(scan->rs_rd);
+		KvamFreeMap fm = KvamSpaceReadMap(scan->rs_rd, info);
+
+		analyze_state.scan = scan;
+		analyze_state.nfree = RelationGetNumberOfBlocks(scan->rs_rd);
+		analyze_state.free = palloc0(Max(analyze_state.nfree, 1));
+		for (uint32 i = 0; i < fm->nextents; i++)
+			for (BlockNumber b = 0; b < fm->ext[i].nblocks; b++)
+				if (fm->ext[i].start + b < analyze_state.nfree)
+					analyze_state.free[fm->ext[i].start + b] = 1;
+		pfree(fm);
+	}
+	if (blockno < analyze_state.nfree && analyze_state.free[blockno])
 		return false;
 	buf = ReadBufferExtended(scan->rs_rd, MAIN_FORKNUM, blockno, RBM_NORMAL,
 							 bstrategy);

@@ -222,8 +222,13 @@ KvamVacuumRel(Relation rel, VacuumParams *params,
 	if (params->truncate != VACOPTVALUE_DISABLED)
 		cut = KvamSpaceTruncate(rel, info);
 
-	if (RelationNeedsWAL(rel))
-		XLogFlush(GetXLogInsertRecPtr());
+	/*
+	 * Durable before returning (XactLastRecEnd: the end of this backend's
+	 * last record; GetXLogInsertRecPtr() can point past a page header
+	 * not written yet, which XLogFlush refuses).
+	 */
+	if (RelationNeedsWAL(rel) && !XLogRecPtrIsInvalid(XactLastRecEnd))
+		XLogFlush(XactLastRecEnd);
 
 	/*
 	 * kvam never stores MultiXacts (row locks are lock-marker versions), so
@@ -273,8 +278,13 @@ kvam_compact(PG_FUNCTION_ARGS)
 		KvamCompactPartition(rel, info, i, KVAM_COMPACT_FULL, true, &stats);
 	}
 	swept = KvamSpaceSweep(rel, info);
-	if (RelationNeedsWAL(rel))
-		XLogFlush(GetXLogInsertRecPtr());
+	/*
+	 * Durable before returning (XactLastRecEnd: the end of this backend's
+	 * last record; GetXLogInsertRecPtr() can point past a page header
+	 * not written yet, which XLogFlush refuses).
+	 */
+	if (RelationNeedsWAL(rel) && !XLogRecPtrIsInvalid(XactLastRecEnd))
+		XLogFlush(XactLastRecEnd);
 	relation_close(rel, NoLock);
 
 	initStringInfo(&out);

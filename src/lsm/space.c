@@ -183,7 +183,9 @@ KvamSpaceUnlockAlloc(Relation rel)
 }
 
 /*
- * KvamSpaceAlloc: best fit among the reusable extents.  Logs the conflict
+ * KvamSpaceAlloc: first fit, lowest block first, among the reusable
+ * extents: data drifts to the front of the relation and free space
+ * gathers at the end, where VACUUM can cut it off.  Logs the conflict
  * horizon of the reuse before handing the blocks out.
  */
 BlockNumber
@@ -204,11 +206,10 @@ KvamSpaceAlloc(Relation rel, BlockNumber nblocks)
 	{
 		e = &fm->ext[i];
 		if (e->owner != 0 || e->nblocks < nblocks ||
-			(best >= 0 && e->nblocks >= fm->ext[best].nblocks))
-			continue;
-		if (!reusable(vistest, e->retired))
+			!reusable(vistest, e->retired))
 			continue;
 		best = i;
+		break;
 	}
 	if (best < 0)
 	{

@@ -83,7 +83,7 @@ extern void KvamFreeMapInitPage(Page page);
 
 /*
  * KvamSpaceAlloc takes 'nblocks' contiguous reusable blocks from the free
- * list (best fit), WAL-logged, and returns the first, or InvalidBlockNumber
+ * list (first fit from the start of the relation), WAL-logged, and returns the first, or InvalidBlockNumber
  * if no reusable extent is large enough.  Caller holds the allocation lock
  * (KvamSpaceLockAlloc) and no buffer lock.
  */
