@@ -4,8 +4,9 @@
  *	  The metapage (block 0) and the per-partition manifest pages.
  *
  * Block 0 holds KvamMetaPageData: format version, the storage incarnation
- * nonce, the key schema (filled when the kvam_key index is built) and the
- * partition map (hash range -> manifest block).  Each partition has one
+ * nonce, the key schema (filled when the kvam_key index is built), the
+ * free-map block (lsm/space.h) and the partition map (hash range ->
+ * manifest block).  Each partition has one
  * manifest page holding KvamManifestData: its hash range, its L0 chain
  * (head and tail block, page and byte counts) and its runs, newest first.
  *

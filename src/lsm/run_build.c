@@ -18,24 +18,27 @@
  *	   the first separator of each index page for the level above, until a
  *	   level fits in one page), the bloom filter over the exact distinct key
  *	   count, and the head page.  A run with one data page has no index.
- *	3. It then extends the relation by the run's block count under the
+ *	3. It then places the run: in a reusable free extent (lsm/space.h), or
+ *	   else by extending the relation by the run's block count under the
  *	   relation extension lock, one P_NEW buffer at a time, which makes the
- *	   extent contiguous, and copies each image in, under an exclusive
+ *	   extent contiguous; it copies each image in, under an exclusive
  *	   buffer lock, adding the run's first block number to every block
  *	   number stored in the page: the images carry block numbers relative
  *	   to the head, the relation gets absolute ones ("fix-up at copy").
+ *	   The allocation lock (KvamSpaceLockAlloc) is taken first and held
+ *	   until the caller publishes the run (or the transaction ends).
  *	4. After the extension lock is released and with no buffer lock held
  *	   (log_newpage_range takes the exclusive locks itself), the extent is
  *	   WAL-logged as full-page images when the relation needs WAL.
  *
  * Nobody reads the new blocks before the caller publishes the run in a
  * manifest, so no lock beyond the above is needed.  If the backend fails
- * between extension and publication, the blocks stay unreferenced (zero
- * pages or unpublished run pages) until the free-space manager reclaims
- * them; they are never interpreted as a run.
+ * between placement and publication, the blocks stay unreferenced (zero
+ * pages or unpublished run pages) until VACUUM's sweep retires them; they
+ * are never interpreted as a run.
  *
  * Memory: the builder holds the whole run, so memory use is about the run's
- * size.  Compaction should cut its output into runs of bounded size.
+ * size.  Compaction cuts its output into runs of bounded size.
  *
  * IDENTIFICATION
  *	  src/lsm/run_build.c

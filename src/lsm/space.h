@@ -7,12 +7,13 @@
  * Pages leave use when compaction replaces runs, when a flush empties L0
  * (the old chain), and when a backend fails or the server crashes between
  * writing a run and publishing it (orphans).  Such pages are "retired":
- * recorded with the full xid that was next at retirement in the free map,
- * one page of KVAM_PAGE_FREEMAP whose block the metapage names.  A retired
- * extent is reused only once no snapshot of the database can be older than
- * its retirement (GlobalVisTestIsRemovableFullXid), because a reader that
- * took a view of the manifest earlier may still read the pages.  Reuse logs
- * a hot-standby conflict horizon first.
+ * recorded in the free map (one page of KVAM_PAGE_FREEMAP whose block the
+ * metapage names) with the full xid of the retiring transaction (the next
+ * xid if it has none).  A retired extent is reused only once every
+ * snapshot of the database is newer than that (
+ * GlobalVisTestIsRemovableFullXid), because a reader that took a view of
+ * the manifest earlier may still read the pages.  Reuse logs a hot-standby
+ * conflict horizon first.
  *
  * Invariants:
  *	- a block is in at most one of: metapage, a manifest, the free map, the
