@@ -120,6 +120,7 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	uint64		run_id;
 	bool		empty_l0 = !BlockNumberIsValid(mf->l0_head);
 	BlockNumber old_head = mf->l0_head;
+	uint64		nversions;
 
 	Assert(LWLockHeldByMeInMode(&p->lock, LW_EXCLUSIVE));
 
@@ -146,9 +147,9 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 			KvamRunBuildAdd(b, v, len);
 		pfree(v);
 	}
-	run_id = finish_run(rel, info, idx, p, b, 0, false);	/* versions */
+	nversions = finish_run(rel, info, idx, p, b, 0, false);
 	KvamCompactAfterFlush(rel, info, idx, old_head);
-	return run_id;
+	return nversions;
 }
 
 void
