@@ -1,12 +1,12 @@
--- A partition that reaches kvam.merge_runs runs has them merged into one by
--- its next flush; every version is kept, so nothing visible changes.
+-- Compaction keeps a partition's runs few (kvam.compaction_l0_runs level-0
+-- runs trigger a merge into level 1); what is visible never changes.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS kvam;
 RESET client_min_messages;
 SET kvam.default_partitions = 1;
 SET kvam.memtable_size = '64kB';
-SET kvam.merge_runs = 4;
-SET kvam.autoadmin = off;	-- flush inline: run counts do not depend on timing
+SET kvam.compaction_l0_runs = 4;
+SET kvam.autoadmin = off;	-- flush and compact inline: run counts do not depend on timing
 
 CREATE TABLE m (pk text COLLATE "C" NOT NULL, sk numeric NOT NULL, v text NOT NULL) USING kvam;
 CREATE UNIQUE INDEX m_key ON m USING kvam_key (pk, sk);

@@ -28,6 +28,7 @@
 #include "admin/admin.h"
 #include "am/kvam_am.h"
 #include "api/catalog.h"
+#include "lsm/compact.h"
 #include "lsm/page.h"
 #include "lsm/shmem.h"
 #include "wal/xlog.h"
@@ -62,8 +63,8 @@ define_gucs(void)
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("kvam.merge_runs",
-							"Runs of a partition at which a flush merges them all into one.",
-							"Until compaction exists, this bounds the runs a read visits.",
+							"No longer used (compaction replaced the merge of all runs).",
+							"Kept so that settings of it stay valid; see kvam.compaction_l0_runs.",
 							&kvam_merge_runs,
 							32, 2, KVAM_MAX_RUNS_PER_PARTITION_GUC,
 							PGC_SUSET, 0,
@@ -92,6 +93,7 @@ define_gucs(void)
 								NULL, NULL, NULL);
 	}
 	KvamApiDefineGucs();
+	KvamCompactInitGucs();
 }
 
 void

@@ -29,7 +29,8 @@
 extern int	kvam_default_partitions;
 extern int	kvam_memtable_size_kb;
 extern int	kvam_memtable_pool_mb;
-extern int	kvam_merge_runs;
+extern int	kvam_merge_runs;		/* no longer used: compaction (lsm/compact.h)
+								 * replaced the stop-gap merge */
 
 /* kvam.merge_runs must stay below the manifest's run capacity (128) */
 #define KVAM_MAX_RUNS_PER_PARTITION_GUC 120

@@ -31,12 +31,14 @@ CREATE FUNCTION kvam.partitions(rel regclass,
 	OUT l0_pages int, OUT l0_versions bigint, OUT l0_bytes bigint,
 	OUT runs int, OUT run_versions bigint, OUT run_blocks bigint,
 	OUT flushes bigint, OUT reads bigint, OUT writes bigint,
-	OUT bloom_probes bigint, OUT bloom_skips bigint)
+	OUT bloom_probes bigint, OUT bloom_skips bigint,
+	OUT levels int, OUT compactions bigint, OUT compact_blocks bigint)
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'kvam_partitions' LANGUAGE C STRICT VOLATILE;
 
 CREATE FUNCTION kvam.runs(rel regclass,
 	OUT partition int, OUT run_id bigint, OUT level int,
-	OUT head_block bigint, OUT blocks bigint, OUT versions bigint)
+	OUT head_block bigint, OUT blocks bigint, OUT versions bigint,
+	OUT tombstones bigint, OUT min_xmin xid, OUT first_hash numeric)
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'kvam_runs' LANGUAGE C STRICT VOLATILE;

@@ -1,9 +1,11 @@
--- The auto-admin (src/admin/): progress of running flushes and merges.
+-- The auto-admin (src/admin/): progress of running flushes and compactions.
 
--- One row per flush or merge running in the current database, by any
--- backend or auto-admin worker.  Phases: 'building run' (reading the
--- frozen memtable, or the runs being merged), 'writing run' (writing and
--- WAL-logging the run's pages), 'publishing run' (manifest edit).
+-- One row per flush (command 'flush') or automatic compaction (command
+-- 'compact') running in the current database, by any backend or
+-- auto-admin worker.  Phases: 'building run' (reading the frozen
+-- memtable; a compaction stays in this phase and reports no counts),
+-- 'writing run' (writing and WAL-logging the run's pages), 'publishing
+-- run' (manifest edit).
 CREATE FUNCTION kvam.stat_progress(
 	OUT pid integer, OUT relid oid, OUT partition integer, OUT command text,
 	OUT phase text, OUT started timestamptz,

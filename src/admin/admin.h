@@ -96,7 +96,7 @@ extern PGDLLEXPORT void KvamWorkerMain(Datum arg);
 typedef enum KvamProgressKind
 {
 	KVAM_PROGRESS_FLUSH,
-	KVAM_PROGRESS_MERGE
+	KVAM_PROGRESS_COMPACT
 } KvamProgressKind;
 
 typedef enum KvamProgressPhaseId
@@ -111,7 +111,7 @@ extern Size KvamProgressShmemSize(void);
 extern void KvamProgressShmemInit(void *base, bool found);
 
 /*
- * Progress reporting of this backend's flush or merge.  Begin fills the
+ * Progress reporting of this backend's flush or compaction.  Begin fills the
  * backend's slot, End clears it (also safe when nothing was begun).
  */
 extern void KvamProgressBegin(Oid relid, uint32 partid, KvamProgressKind kind);

@@ -33,6 +33,7 @@
 #include "admin/admin.h"
 #include "admin/admin_int.h"
 #include "kvam.h"
+#include "lsm/compact.h"
 #include "lsm/shmem.h"
 
 #define MAX_DBS_PER_ROUND 64
@@ -56,7 +57,7 @@ slot_has_work(KvamPart *p)
 	if (!p->in_use || p->tag.backend != InvalidBackendId)
 		return false;
 	return p->flush_wanted || (p->has_frozen && p->flush_pid == 0) ||
-		(p->l0_runs >= (uint32) kvam_l0_stop_runs && p->flush_pid == 0);
+		(p->l0_runs >= (uint32) kvam_compaction_l0_runs && p->flush_pid == 0);
 }
 
 /* Forget workers that are gone; returns the number still counted. */

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * progress.c
- *	  Progress of running flushes and merges: kvam.stat_progress.
+ *	  Progress of running flushes and compactions: kvam.stat_progress.
  *
  * One slot per backend (indexed by MyBackendId; every flusher is a backend
  * or a database-connected worker, so it has one).  Only the owning backend
@@ -156,7 +156,7 @@ KvamProgressEnd(void)
 		s->pid = 0;
 }
 
-static const char *const kind_names[] = {"flush", "merge"};
+static const char *const kind_names[] = {"flush", "compact"};
 static const char *const phase_names[] = {
 	"building run", "writing run", "publishing run"
 };
@@ -164,7 +164,7 @@ static const char *const phase_names[] = {
 PG_FUNCTION_INFO_V1(kvam_stat_progress);
 
 /*
- * kvam.stat_progress() RETURNS SETOF record: one row per flush or merge
+ * kvam.stat_progress() RETURNS SETOF record: one row per flush or compaction
  * running in the current database (see sql/install/30_admin.sql).
  */
 Datum
@@ -191,7 +191,7 @@ kvam_stat_progress(PG_FUNCTION_ARGS)
 		values[0] = Int32GetDatum(pid);
 		values[1] = ObjectIdGetDatum(s->relid);
 		values[2] = Int32GetDatum((int32) s->partid);
-		values[3] = CStringGetTextDatum(kind_names[kind == KVAM_PROGRESS_MERGE]);
+		values[3] = CStringGetTextDatum(kind_names[kind == KVAM_PROGRESS_COMPACT]);
 		values[4] = CStringGetTextDatum(phase_names[Min(Max(phase, 0), 2)]);
 		values[5] = TimestampTzGetDatum(s->started);
 		values[6] = Int64GetDatum((int64) pg_atomic_read_u64(&s->versions_read));

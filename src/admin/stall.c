@@ -11,7 +11,11 @@
  *						   least this big: only while a frozen memtable is
  *						   being flushed can L0 grow past memtable_size;
  *	  kvam.l0_stop_runs	   writers wait while the partition has this many
- *						   level-0 runs, until compaction reduces them.
+ *						   level-0 runs (runs of level 0 in the manifest,
+ *						   as compaction counts them; at least
+ *						   kvam.compaction_l0_runs, so that compaction is
+ *						   due whenever writers wait for it), until
+ *						   compaction reduces them.
  *
  * Waiting is on the partition's condition variable (broadcast by every
  * publish and by a flusher that gives up), in slices of STALL_SLICE_MS,
@@ -19,7 +23,10 @@
  * A writer never waits for work nobody will do: when no worker serves the
  * database (kvam.autoadmin off, no launcher, no worker slot, temporary
  * table), or no worker has taken the frozen memtable within
- * STALL_FALLBACK_MS, the writer flushes (or merges) inline itself.
+ * STALL_FALLBACK_MS, the writer flushes inline itself, and when no
+ * worker serves the table, compacts too (KvamCompactIfNeeded, with no
+ * partition lock held: compaction publishes under the manifest buffer lock
+ * only).
  *
  * IDENTIFICATION
  *	  src/admin/stall.c
@@ -35,6 +42,7 @@
 #include "admin/admin.h"
 #include "am/kvam_am.h"
 #include "kvam.h"
+#include "lsm/compact.h"
 
 #define STALL_SLICE_MS		100
 #define STALL_FALLBACK_MS	1000
@@ -45,12 +53,19 @@ memtable_bytes(void)
 	return (uint64) kvam_memtable_size_kb * 1024;
 }
 
+/* Level-0 runs at which writers wait: never below compaction's trigger. */
+static inline uint32
+stop_runs(void)
+{
+	return (uint32) Max(kvam_l0_stop_runs, kvam_compaction_l0_runs);
+}
+
 /* Is the partition over a stall bound?  Partition lock held. */
 static bool
 over_bounds(KvamPart *p)
 {
 	return p->l0_bytes >= (uint64) kvam_l0_stall_kb * 1024 ||
-		p->l0_runs >= (uint32) kvam_l0_stop_runs;
+		p->l0_runs >= stop_runs();
 }
 
 /*
@@ -104,6 +119,10 @@ KvamWriteThrottle(Relation rel, KvamRelInfo *info, int idx)
 		{
 			KvamPartRelease(p);
 			(void) KvamFlushFrozen(rel, info, idx);
+			if (!admin)
+				(void) KvamCompactIfNeeded(rel, info, idx, false);
+			else
+				KvamAdminWake(rel->rd_node.dbNode);
 			continue;
 		}
 		if (!over_bounds(p))
@@ -123,14 +142,15 @@ KvamWriteThrottle(Relation rel, KvamRelInfo *info, int idx)
 			continue;
 		}
 		if (!p->has_frozen && p->flush_pid == 0 && fallback &&
-			p->l0_runs >= (uint32) kvam_l0_stop_runs)
+			p->l0_runs >= stop_runs())
 		{
+			/* compaction is due (the counts are refreshed either way) */
 			KvamPartRelease(p);
-			(void) KvamMergePartition(rel, info, idx);
+			(void) KvamCompactIfNeeded(rel, info, idx, true);
 			continue;
 		}
 		if (!p->has_frozen && p->flush_pid == 0 &&
-			p->l0_runs < (uint32) kvam_l0_stop_runs)
+			p->l0_runs < stop_runs())
 		{
 			/* over the byte bound with nothing to flush: let it through */
 			KvamPartRelease(p);

@@ -9,12 +9,14 @@
  * database for background work and does it, one partition at a time, each
  * in its own transaction:
  *
- *	- a frozen memtable nobody flushes: KvamFlushFrozen (am/flush.c);
- *	- a partition with kvam.l0_stop_runs level-0 runs or more: compaction.
- *	  XXX Until lsm/compact.c implements compact.h, this is the stop-gap
- *	  merge KvamMergePartition; then it becomes
- *	  KvamCompactPartition(rel, info, idx, KVAM_COMPACT_AUTO, false, NULL)
- *	  followed by KvamPartRefreshRuns, and flushes stop merging.
+ *	- a frozen memtable nobody flushes: KvamFlushFrozen (am/flush.c),
+ *	  followed by compaction if its policy says a step is due;
+ *	- a partition with kvam.compaction_l0_runs level-0 runs or more (a
+ *	  compaction that could not run after a flush, or a flush done inline
+ *	  by a writer): compaction.
+ *	Compaction is KvamCompactIfNeeded (lsm/compact.h): AUTO steps without
+ *	waiting for another compaction of the partition, with no partition
+ *	lock, then a refresh of the slot's run counts.
  *
  * The slot's tag names the relation by file node; the worker maps it to an
  * OID (RelidByRelfilenode), locks the relation with RowExclusiveLock
@@ -68,6 +70,7 @@
 #include "admin/admin_int.h"
 #include "am/kvam_am.h"
 #include "kvam.h"
+#include "lsm/compact.h"
 #include "lsm/shmem.h"
 
 static int	my_entry = -1;
@@ -141,7 +144,7 @@ slot_work(KvamPart *p, KvamPartTag *tag)
 		return WORK_NONE;
 	if (p->has_frozen)
 		return WORK_FLUSH;
-	if (p->l0_runs >= (uint32) kvam_l0_stop_runs)
+	if (p->l0_runs >= (uint32) kvam_compaction_l0_runs)
 		return WORK_COMPACT;
 	return WORK_NONE;
 }
@@ -177,12 +180,12 @@ do_partition(KvamPartTag *tag, WorkKind kind)
 				pgstat_report_activity(STATE_RUNNING,
 									   kind == WORK_FLUSH ? "flush" : "compact");
 				if (kind == WORK_FLUSH)
-					did = KvamFlushFrozen(rel, info, i) >= 0;
-				else
 				{
-					did = KvamMergePartition(rel, info, i) >= 0;
-					KvamPartRefreshRuns(rel, info, i);
+					did = KvamFlushFrozen(rel, info, i) >= 0;
+					pgstat_report_activity(STATE_RUNNING, "compact");
 				}
+				if (KvamCompactIfNeeded(rel, info, i, false))
+					did = true;
 				break;
 			}
 		}

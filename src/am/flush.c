@@ -22,29 +22,34 @@
  *	   the frozen versions either in the frozen memtable or in the run,
  *	   never in both or neither.
  *
+ *	4. after the publish, with no partition lock: gives back the
+ *	   allocation lock the run builder took (lsm/space.h) and retires the
+ *	   unlinked pages (old head .. frozen_tail) to the free-extent list,
+ *	   reusable once no snapshot older than the retirement exists.
+ *
  * What a publish retires is fixed when the claim is taken: the frozen
- * memtable if there was one at that moment, and, for a merge, the runs of
- * the manifest read then.  A merge may be claimed with no frozen memtable
- * (the level-0 run bound, admin/), and writers or kvam.flush() may freeze
- * the active memtable while it runs; that memtable is not in the merged
- * run, so its publish must leave it -- and the L0 head -- alone (it is
- * flushed after the merge).  Moving the head past pages whose versions
- * are in no run loses committed rows.
+ * memtable that existed at that moment.  Writers or kvam.flush() may
+ * freeze the next memtable only after the publish (one frozen memtable at
+ * a time), and the L0 head moves only past pages whose versions are in
+ * the published run; moving it past pages whose versions are in no run
+ * loses committed rows.  Every move of the L0 head increases the
+ * manifest's flush count (standbys' memtables and VACUUM's L0 walk rely
+ * on it: l0.c catch_up, vacuum.c KvamRelMinXmin).
  *
  * A crash before the manifest edit leaves the run's pages unreferenced
- * (reclaimed by compaction's space management) and the data in L0; a crash
- * after it finds the data in the run.  Either way no version is lost or
- * doubled.  The claimed memtable is given back if the flusher fails
- * (error or exit), so someone else can flush it.
+ * and the data in L0; a crash after it finds the data in the run, and the
+ * unlinked L0 pages unreferenced if they were not retired yet.  Either way
+ * no version is lost or doubled, and VACUUM's sweep (lsm/space.h) finds
+ * the unreferenced pages.  The claimed memtable is given back if the
+ * flusher fails (error or exit), so someone else can flush it.
  *
  * Who flushes: the auto-admin's workers (admin/), or, when none can
  * (kvam.autoadmin off, no worker running, temporary tables), the writer
  * that froze the memtable, after releasing its locks (KvamWriteThrottle
- * in admin/stall.c).  kvam.flush() forces a flush of everything.
- *
- * The stop-gap merge (until compaction replaces it): a flush that would
- * give the partition kvam.merge_runs runs merges the frozen memtable and
- * all runs into one run that replaces them.
+ * in admin/stall.c).  kvam.flush() forces a flush of everything.  A flush
+ * never compacts: compaction (lsm/compact.h) runs after it, in the worker
+ * or, without one, in the writer, with no partition lock
+ * (KvamCompactIfNeeded).
  *
  * IDENTIFICATION
  *	  src/am/flush.c
@@ -66,7 +71,9 @@
 #include "admin/admin.h"
 #include "am/kvam_am.h"
 #include "kvam.h"
+#include "lsm/compact.h"
 #include "lsm/run.h"
+#include "lsm/space.h"
 
 /* The slot whose frozen memtable this backend has claimed, if any. */
 static KvamPart *claimed_part = NULL;
@@ -122,34 +129,31 @@ KvamFreezeMemtable(KvamPart *p)
 	KvamMemtableFreeze(p);
 	p->frozen_tail = p->idx_blk;
 	p->l0_newpage = true;
-	/* the freezing session's kvam.merge_runs decides, not the flusher's */
-	p->frozen_merge = p->nruns + 1 >= (uint32) kvam_merge_runs;
 }
 
 /*
- * publish_run makes 'ref' the partition's newest run, removes the runs of
- * 'replaced' (a merge), and, if 'with_frozen' (the run holds the frozen
- * memtable's versions), moves the L0 head past the frozen pages and drops
- * the frozen memtable.  Partition lock held exclusively.
+ * publish_run makes 'ref' (which holds the frozen memtable's versions) the
+ * partition's newest run, moves the L0 head past the frozen pages and
+ * drops the frozen memtable.  Returns the old L0 head: the first page of
+ * the unlinked chain, whose last page is p->frozen_tail as it was.
+ * Partition lock held exclusively.
  */
-static void
+static BlockNumber
 publish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
-			KvamRunRef *ref, KvamManifest replaced, bool with_frozen)
+			KvamRunRef *ref)
 {
 	Buffer		buf = ReadBuffer(rel, info->parts[idx].manifest);
 	Page		page;
 	KvamManifest mf;
 	BlockNumber newhead = InvalidBlockNumber;
-	int			i,
-				j,
-				n;
+	BlockNumber oldhead;
 
-	Assert(!with_frozen || p->has_frozen);
+	Assert(p->has_frozen);
 
 	/* the first page after the frozen range, if the chain goes on */
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	mf = KvamPageGetManifest(BufferGetPage(buf));
-	if (with_frozen && mf->l0_tail != p->frozen_tail)
+	if (mf->l0_tail != p->frozen_tail)
 	{
 		Buffer		fbuf = ReadBuffer(rel, p->frozen_tail);
 
@@ -166,46 +170,33 @@ publish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	page = BufferGetPage(buf);
 	mf = KvamPageGetManifest(page);
 
-	START_CRIT_SECTION();
-	if (replaced != NULL)
-	{
-		for (i = 0, n = 0; i < mf->nruns; i++)
-		{
-			bool		gone = false;
+	oldhead = mf->l0_head;
+	if (ref->nversions > 0)
+		KvamManifestCheckRoom(rel, mf, (int64) mf->nruns + 1);
 
-			for (j = 0; j < replaced->nruns; j++)
-				if (replaced->runs[j].run_id == mf->runs[i].run_id)
-					gone = true;
-			if (!gone)
-				mf->runs[n++] = mf->runs[i];
-		}
-		mf->nruns = n;
-	}
+	START_CRIT_SECTION();
 	if (ref->nversions > 0)
 	{
 		memmove(&mf->runs[1], &mf->runs[0], mf->nruns * sizeof(KvamRunRef));
 		mf->runs[0] = *ref;
 		mf->nruns++;
 	}
-	if (with_frozen)
+	if (BlockNumberIsValid(newhead))
 	{
-		if (BlockNumberIsValid(newhead))
-		{
-			mf->l0_head = newhead;
-			mf->l0_pages -= Min(mf->l0_pages, p->frozen.npages);
-		}
-		else
-		{
-			mf->l0_head = InvalidBlockNumber;
-			mf->l0_tail = InvalidBlockNumber;
-			mf->l0_pages = 0;
-			mf->l0_bytes = 0;
-			mf->l0_versions = 0;
-		}
-		mf->flushes++;
-		/* the memtables now index the chain from 'newhead' (l0.c) */
-		p->l0_flushes = mf->flushes;
+		mf->l0_head = newhead;
+		mf->l0_pages -= Min(mf->l0_pages, p->frozen.npages);
 	}
+	else
+	{
+		mf->l0_head = InvalidBlockNumber;
+		mf->l0_tail = InvalidBlockNumber;
+		mf->l0_pages = 0;
+		mf->l0_bytes = 0;
+		mf->l0_versions = 0;
+	}
+	mf->flushes++;
+	/* the memtables now index the chain from 'newhead' (l0.c) */
+	p->l0_flushes = mf->flushes;
 	((PageHeader) page)->pd_lower = MAXALIGN(SizeOfPageHeaderData) +
 		KvamManifestSize(mf->nruns);
 	MarkBufferDirty(buf);
@@ -217,21 +208,18 @@ publish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	UnlockReleaseBuffer(buf);
 
 	/* the shared state follows the manifest */
-	if (with_frozen)
+	KvamMemtableClear(p, &p->frozen);
+	p->has_frozen = false;
+	p->frozen_tail = InvalidBlockNumber;
+	p->l0_head = newhead;
+	if (!BlockNumberIsValid(newhead))
 	{
-		KvamMemtableClear(p, &p->frozen);
-		p->has_frozen = false;
-		p->frozen_merge = false;
-		p->frozen_tail = InvalidBlockNumber;
-		p->l0_head = newhead;
-		if (!BlockNumberIsValid(newhead))
-		{
-			Assert(p->mt.nentries == 0);
-			p->idx_blk = InvalidBlockNumber;
-			p->idx_off = InvalidOffsetNumber;
-			p->l0_newpage = false;
-		}
+		Assert(p->mt.nentries == 0);
+		p->idx_blk = InvalidBlockNumber;
+		p->idx_off = InvalidOffsetNumber;
+		p->l0_newpage = false;
 	}
+	return oldhead;
 }
 
 /* Write the frozen memtable's versions into 'b'. */
@@ -262,67 +250,27 @@ add_frozen(Relation rel, KvamPart *p, KvamRunBuilder *b)
 }
 
 /*
- * Merge the frozen memtable (if 'with_frozen') and every run of 'mf' into
- * 'b'.  Every version is kept (except those of aborted writers and
- * finished lock markers), so what any snapshot sees is unchanged; purging
- * old versions is compaction's job.  The pages of the replaced runs are
- * not reused yet.
- */
-static void
-add_merged(Relation rel, KvamPart *p, bool with_frozen, KvamManifest mf,
-		   KvamRunBuilder *b)
-{
-	KvamIter   *it = KvamIterBeginFrozen(rel, p, with_frozen, mf);
-	KvamKeyGroup g;
-	int			i;
-
-	while (KvamIterNext(it, &g))
-	{
-		for (i = 0; i < g.n; i++)
-		{
-			KvamProgressRead(1, g.len[i]);
-			if (keep_on_flush(g.v[i]))
-			{
-				KvamRunBuildAdd(b, g.v[i], g.len[i]);
-				KvamProgressWritten(1);
-			}
-		}
-	}
-	KvamIterEnd(it);
-}
-
-/*
- * Build the run of a claimed partition ('merge': the frozen memtable if
- * 'with_frozen', and all runs of 'mf'; otherwise the frozen memtable) and
- * publish it.  Returns the versions written.  No lock held on entry or
- * exit.
+ * Build the run of the frozen memtable of a claimed partition and publish
+ * it; then retire the unlinked L0 pages.  Returns the versions written.
+ * No lock held on entry or exit.
  */
 static uint64
-build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
-				  KvamManifest mf, bool merge, bool with_frozen)
+build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 {
 	KvamRunBuilder *b;
 	KvamRunRef	ref;
-	uint64		expected = with_frozen ? p->frozen.nentries : 0;
-	int			i;
+	uint32		partid = info->parts[idx].partid;
+	BlockNumber oldhead;
+	BlockNumber oldtail;
 
-	Assert(merge || with_frozen);
-
-	if (merge)
-		for (i = 0; i < mf->nruns; i++)
-			expected += mf->runs[i].nversions;
-	KvamProgressBegin(RelationGetRelid(rel), info->parts[idx].partid,
-					  merge ? KVAM_PROGRESS_MERGE : KVAM_PROGRESS_FLUSH);
+	KvamProgressBegin(RelationGetRelid(rel), partid, KVAM_PROGRESS_FLUSH);
 	KvamProgressPhase(KVAM_PHASE_READING);
-	b = KvamRunBuildBegin(rel, info->parts[idx].partid, Max(expected, 1),
+	b = KvamRunBuildBegin(rel, partid, Max(p->frozen.nentries, 1),
 						  KvamMetaNextRunId(rel));
-	if (merge)
-		add_merged(rel, p, with_frozen, mf, b);
-	else
-		add_frozen(rel, p, b);
+	add_frozen(rel, p, b);
 	KvamProgressPhase(KVAM_PHASE_WRITING);
 	KvamRunBuildFinish(b, &ref);
-	ref.level = merge ? 1 : 0;
+	ref.level = 0;
 	KvamProgressBytesWritten((uint64) ref.nblocks * BLCKSZ);
 	if (kvam_debug_flush_delay_ms > 0)
 	{
@@ -340,9 +288,19 @@ build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	}
 
 	KvamProgressPhase(KVAM_PHASE_PUBLISHING);
+
+	/*
+	 * Hold the allocation lock from before the publish until the unlinked
+	 * L0 pages are retired (the run builder took it for a non-empty run):
+	 * in between, those pages are in no structure, and a sweep must not
+	 * free them too.
+	 */
+	if (ref.nversions == 0)
+		KvamSpaceLockAlloc(rel);
 	LWLockAcquire(&p->lock, LW_EXCLUSIVE);
 	Assert(p->flush_pid == MyProcPid);
-	publish_run(rel, info, idx, p, &ref, merge ? mf : NULL, with_frozen);
+	oldtail = p->frozen_tail;
+	oldhead = publish_run(rel, info, idx, p, &ref);
 	p->flush_pid = 0;
 	claimed_part = NULL;
 
@@ -358,23 +316,26 @@ build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	}
 	LWLockRelease(&p->lock);
 	ConditionVariableBroadcast(&p->cv);
+
+	/*
+	 * The unlinked pages are immutable and linked to from nothing new (a
+	 * writer links only to the manifest's tail), so they can be walked
+	 * without the partition lock.  Then the sweep may run again.
+	 */
+	KvamSpaceRetireChain(rel, partid, oldhead, oldtail);
+	KvamSpaceUnlockAlloc(rel);
 	KvamProgressEnd();
 	return ref.nversions;
 }
 
 /*
- * claim_and_build claims partition 'idx' for a flush ('merge_only': a
- * merge of the runs even without a frozen memtable) and does it.  Returns
- * the versions written, or -1 if there was nothing to do or another
- * backend holds the claim.
+ * KvamFlushFrozen: see kvam_am.h.  Claims partition 'idx's frozen
+ * memtable and flushes it.
  */
-static int64
-claim_and_build(Relation rel, KvamRelInfo *info, int idx, bool merge_only)
+int64
+KvamFlushFrozen(Relation rel, KvamRelInfo *info, int idx)
 {
 	KvamPart   *p;
-	KvamManifest mf;
-	bool		merge;
-	bool		with_frozen;
 	uint64		n = 0;
 
 	if (!exit_callback_registered)
@@ -384,22 +345,11 @@ claim_and_build(Relation rel, KvamRelInfo *info, int idx, bool merge_only)
 	}
 
 	p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
-	if (p->flush_pid != 0 || (!p->has_frozen && !merge_only))
+	if (p->flush_pid != 0 || !p->has_frozen)
 	{
 		KvamPartRelease(p);
 		return -1;
 	}
-	mf = KvamManifestRead(rel, info, idx);
-	merge = merge_only || mf->nruns + 1 >= kvam_merge_runs ||
-		(p->has_frozen && p->frozen_merge);
-	if (merge && mf->nruns == 0 && !p->has_frozen)
-	{
-		KvamPartRelease(p);
-		pfree(mf);
-		return -1;
-	}
-	/* the claim covers the frozen memtable only if it exists now */
-	with_frozen = p->has_frozen;
 	p->flush_pid = MyProcPid;
 	p->flush_wanted = false;
 	claimed_part = p;
@@ -407,7 +357,7 @@ claim_and_build(Relation rel, KvamRelInfo *info, int idx, bool merge_only)
 
 	PG_TRY();
 	{
-		n = build_and_publish(rel, info, idx, p, mf, merge, with_frozen);
+		n = build_and_publish(rel, info, idx, p);
 	}
 	PG_CATCH();
 	{
@@ -416,26 +366,7 @@ claim_and_build(Relation rel, KvamRelInfo *info, int idx, bool merge_only)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	pfree(mf);
 	return (int64) n;
-}
-
-/*
- * KvamFlushFrozen: see kvam_am.h.
- */
-int64
-KvamFlushFrozen(Relation rel, KvamRelInfo *info, int idx)
-{
-	return claim_and_build(rel, info, idx, false);
-}
-
-/*
- * KvamMergePartition: see kvam_am.h.
- */
-int64
-KvamMergePartition(Relation rel, KvamRelInfo *info, int idx)
-{
-	return claim_and_build(rel, info, idx, true);
 }
 
 /* Wait until the claim on the frozen memtable of 'p' is given up. */
@@ -529,8 +460,10 @@ PG_FUNCTION_INFO_V1(kvam_flush);
 
 /*
  * kvam.flush(regclass) RETURNS bigint: flush every partition's L0 into
- * runs (waiting for flushes in progress); returns the number of versions
- * written by this call.  Owner only.
+ * runs (waiting for flushes in progress), then compact what the policy
+ * says is due (inline when no auto-admin worker serves the table, else by
+ * the woken worker); returns the number of versions written by the
+ * flushes of this call.  Owner only.
  */
 Datum
 kvam_flush(PG_FUNCTION_ARGS)
@@ -539,20 +472,29 @@ kvam_flush(PG_FUNCTION_ARGS)
 	Relation	rel;
 	KvamRelInfo *info;
 	uint64		total = 0;
+	bool		admin;
 	int			i;
 
 	rel = KvamOpenTable(relid, RowExclusiveLock, true);
 	info = KvamRelGetInfo(rel);
+	admin = KvamAdminAvailable(rel);
 	for (i = 0; i < info->npartitions; i++)
+	{
 		total += KvamFlushPartition(rel, info, i);
+		/* compaction after the flush: the worker's job if there is one */
+		if (!admin)
+			(void) KvamCompactIfNeeded(rel, info, i, false);
+	}
+	if (admin)
+		KvamAdminWake(MyDatabaseId);
 
 	/*
 	 * Make the flush durable before returning, so that an operator (or a
 	 * test) that saw it return finds it done after a crash.  Not needed for
 	 * correctness: an undone flush leaves the versions in L0.
 	 */
-	if (RelationNeedsWAL(rel))
-		XLogFlush(GetXLogInsertRecPtr());
+	if (RelationNeedsWAL(rel) && XactLastRecEnd != InvalidXLogRecPtr)
+		XLogFlush(XactLastRecEnd);
 	relation_close(rel, NoLock);
 	PG_RETURN_INT64((int64) total);
 }

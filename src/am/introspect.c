@@ -3,6 +3,9 @@
  * introspect.c
  *	  kvam.partitions() and kvam.runs(): what a kvam table is made of.
  *
+ * Levels: a partition's 'levels' is its deepest level + 1 (level 0 holds
+ * flush output; see lsm/compact.h).
+ *
  * Figures come from the manifest pages (durable) and from the partitions'
  * shared state (counters since the state was last loaded, and the memtable
  * size).  Reading them takes each partition lock briefly in shared mode.
@@ -18,8 +21,11 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/xid8.h"
 
 #include "am/kvam_am.h"
+#include "lsm/space.h"
 
 static Datum
 uint64_numeric(uint64 v)
@@ -46,12 +52,13 @@ kvam_partitions(PG_FUNCTION_ARGS)
 	info = KvamRelGetInfo(rel);
 	for (i = 0; i < info->npartitions; i++)
 	{
-		Datum		values[14];
-		bool		nulls[14] = {0};
+		Datum		values[17];
+		bool		nulls[17] = {0};
 		KvamManifest mf;
 		KvamPart   *p;
 		uint64		rv = 0,
 					rb = 0;
+		uint32		levels = 0;
 		int			r;
 
 		p = KvamPartAcquire(rel, info, i, LW_SHARED);
@@ -60,6 +67,7 @@ kvam_partitions(PG_FUNCTION_ARGS)
 		{
 			rv += mf->runs[r].nversions;
 			rb += mf->runs[r].nblocks;
+			levels = Max(levels, mf->runs[r].level + 1);
 		}
 		values[0] = Int32GetDatum(mf->partid);
 		values[1] = uint64_numeric(mf->hash_lo);
@@ -75,6 +83,9 @@ kvam_partitions(PG_FUNCTION_ARGS)
 		values[11] = Int64GetDatum(pg_atomic_read_u64(&p->writes));
 		values[12] = Int64GetDatum(pg_atomic_read_u64(&p->bloom_probes));
 		values[13] = Int64GetDatum(pg_atomic_read_u64(&p->bloom_skips));
+		values[14] = Int32GetDatum(levels);
+		values[15] = Int64GetDatum(mf->compactions);
+		values[16] = Int64GetDatum(mf->compact_blocks);
 		KvamPartRelease(p);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		pfree(mf);
@@ -103,8 +114,8 @@ kvam_runs(PG_FUNCTION_ARGS)
 
 		for (r = 0; r < mf->nruns; r++)
 		{
-			Datum		values[6];
-			bool		nulls[6] = {0};
+			Datum		values[9];
+			bool		nulls[9] = {0};
 
 			values[0] = Int32GetDatum(mf->partid);
 			values[1] = Int64GetDatum(mf->runs[r].run_id);
@@ -112,10 +123,53 @@ kvam_runs(PG_FUNCTION_ARGS)
 			values[3] = Int64GetDatum(mf->runs[r].head);
 			values[4] = Int64GetDatum(mf->runs[r].nblocks);
 			values[5] = Int64GetDatum(mf->runs[r].nversions);
+			values[6] = Int64GetDatum(mf->runs[r].ntombstones);
+			values[7] = TransactionIdGetDatum(mf->runs[r].min_xmin);
+			nulls[7] = !TransactionIdIsValid(mf->runs[r].min_xmin);
+			values[8] = uint64_numeric(mf->runs[r].hash_first);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 		pfree(mf);
 	}
+	relation_close(rel, AccessShareLock);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(kvam_free_extents);
+
+/*
+ * kvam.free_extents(regclass): the free-extent list, with whether each
+ * extent may be reused now (no snapshot older than its retirement).
+ */
+Datum
+kvam_free_extents(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Relation	rel;
+	KvamFreeMap fm;
+	GlobalVisState *vistest;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rel = KvamOpenTable(PG_GETARG_OID(0), AccessShareLock, false);
+	fm = KvamSpaceReadMap(rel, KvamRelGetInfo(rel));
+	vistest = GlobalVisTestFor(rel);
+	for (uint32 i = 0; i < fm->nextents; i++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {0};
+		KvamFreeExtent *e = &fm->ext[i];
+
+		values[0] = Int64GetDatum(e->start);
+		values[1] = Int64GetDatum(e->nblocks);
+		values[2] = FullTransactionIdGetDatum(e->retired);
+		nulls[2] = !FullTransactionIdIsValid(e->retired);
+		values[3] = BoolGetDatum(!FullTransactionIdIsValid(e->retired) ||
+								 GlobalVisTestIsRemovableFullXid(vistest, e->retired));
+		values[4] = Int32GetDatum((int32) e->owner - 1);
+		nulls[4] = e->owner == 0;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pfree(fm);
 	relation_close(rel, AccessShareLock);
 	return (Datum) 0;
 }

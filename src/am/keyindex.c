@@ -664,7 +664,7 @@ kvam_key_handler(PG_FUNCTION_ARGS)
 	am->amsearcharray = false;
 	am->amsearchnulls = false;
 	am->amstorage = false;
-	am->amclusterable = false;
+	am->amclusterable = true;	/* CLUSTER = VACUUM FULL: key order is storage order */
 	am->ampredlocks = false;
 	am->amcanparallel = false;
 	am->amcaninclude = false;

@@ -279,23 +279,15 @@ extern double KvamRekeyStaged(Relation rel, KvamRelInfo *info);
 extern void KvamFreezeMemtable(KvamPart *p);
 
 /*
- * KvamFlushFrozen flushes partition 'idx's frozen memtable into a run (or
- * merges it with all runs when the partition reached kvam.merge_runs),
- * holding the partition lock only to claim the memtable and to publish the
- * run.  Returns the versions written, or -1 if there is no frozen memtable
- * or another backend is flushing it.  No kvam lock may be held by the
- * caller.  May raise any error of run building; the claim is then given
- * back.
+ * KvamFlushFrozen flushes partition 'idx's frozen memtable into a new
+ * level-0 run, holding the partition lock only to claim the memtable and
+ * to publish the run, then retires the unlinked L0 pages.  It never
+ * compacts (KvamCompactIfNeeded, lsm/compact.h).  Returns the versions
+ * written, or -1 if there is no frozen memtable or another backend is
+ * flushing it.  No kvam lock may be held by the caller.  May raise any
+ * error of run building; the claim is then given back.
  */
 extern int64 KvamFlushFrozen(Relation rel, KvamRelInfo *info, int idx);
-
-/*
- * KvamMergePartition merges partition 'idx's frozen memtable (if any) and
- * all its runs into one run (the stop-gap merge), as KvamFlushFrozen.
- * Returns -1 if another backend is flushing the partition or there is
- * nothing to merge.
- */
-extern int64 KvamMergePartition(Relation rel, KvamRelInfo *info, int idx);
 
 /*
  * KvamFlushPartition flushes everything partition 'idx' holds in L0 when

@@ -42,6 +42,8 @@
 
 #include "am/kvam_am.h"
 #include "kvam.h"
+#include "am/maintain.h"
+#include "lsm/space.h"
 
 void
 kvam_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
@@ -125,6 +127,15 @@ kvam_relation_copy_data(Relation rel, const RelFileNode *newrnode)
 	smgrclose(dstrel);
 }
 
+/*
+ * kvam_relation_copy_for_cluster (VACUUM FULL, CLUSTER): rewrite the table
+ * into NewTable as runs at level 1, purging what no snapshot needs
+ * (versions older than the newest one committed before OldestXmin,
+ * aborted versions, finished lock markers, tombstones every snapshot sees)
+ * and freezing committed xmins older than *xid_cutoff.  Rows come in key
+ * order (OldIndex and use_sort are irrelevant: the key is the order).
+ * See lsm/rewrite.c.
+ */
 void
 kvam_relation_copy_for_cluster(Relation OldTable, Relation NewTable,
 							   Relation OldIndex, bool use_sort,
@@ -134,56 +145,24 @@ kvam_relation_copy_for_cluster(Relation OldTable, Relation NewTable,
 							   double *num_tuples, double *tups_vacuumed,
 							   double *tups_recently_dead)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("VACUUM FULL and CLUSTER are not supported on kvam table \"%s\" yet",
-					RelationGetRelationName(OldTable)),
-			 errhint("Use kvam.flush() to move L0 into sorted runs.")));
+	KvamCompactStats stats;
+
+	memset(&stats, 0, sizeof(stats));
+	KvamRewriteTable(OldTable, NewTable, OldestXmin, *xid_cutoff, &stats);
+	*num_tuples = (double) stats.versions_out;
+	*tups_vacuumed = (double) (stats.purged + stats.aborted + stats.tombstones);
+	*tups_recently_dead = 0;
 }
 
 /*
- * kvam_relation_vacuum: counts live and dead versions and reports them.
- * Purging and freezing belong to compaction; until it runs here,
- * relfrozenxid is left as it is (never advanced past versions that still
- * carry old xids).
+ * kvam_relation_vacuum: flush, compact, freeze, sweep and truncate, then
+ * advance relfrozenxid (lsm/vacuum.c).
  */
 void
 kvam_relation_vacuum(Relation rel, struct VacuumParams *params,
 					 BufferAccessStrategy bstrategy)
 {
-	KvamRelInfo *info = KvamRelGetInfo(rel);
-	double		live = 0,
-				dead = 0;
-	int			i;
-
-	if (info->keyed)
-	{
-		for (i = 0; i < info->npartitions; i++)
-		{
-			KvamIter   *it = KvamIterBegin(rel, info, i, NULL, 0, NULL, 0, false);
-			KvamKeyGroup g;
-
-			while (KvamIterNext(it, &g))
-			{
-				int			v = KvamChooseVisible(NULL, &g, SnapshotSelf);
-
-				vacuum_delay_point();
-				if (v >= 0)
-				{
-					live++;
-					dead += g.n - 1;
-				}
-				else
-					dead += g.n;
-			}
-			KvamIterEnd(it);
-		}
-	}
-	vac_update_relstats(rel, RelationGetNumberOfBlocks(rel), live, 0,
-						info->keyed, InvalidTransactionId, InvalidMultiXactId,
-						NULL, NULL, false);
-	pgstat_report_vacuum(RelationGetRelid(rel), rel->rd_rel->relisshared,
-						 (PgStat_Counter) live, (PgStat_Counter) dead);
+	KvamVacuumRel(rel, params, bstrategy);
 }
 
 /* ---------- ANALYZE ---------- */
@@ -198,6 +177,10 @@ typedef struct KvamAnalyzeState
 	OffsetNumber off;
 	OffsetNumber maxoff;
 	bool		valid;
+	/* free blocks (not read: ANALYZE's cost delay counts every read) */
+	TableScanDesc scan;			/* the scan 'free' belongs to */
+	uint8	   *free;
+	BlockNumber nfree;
 } KvamAnalyzeState;
 
 static KvamAnalyzeState analyze_state;
@@ -212,6 +195,23 @@ kvam_scan_analyze_next_block(TableScanDesc scan, BlockNumber blockno,
 
 	analyze_state.valid = false;
 	if (blockno == KVAM_METAPAGE_BLKNO)
+		return false;
+	if (analyze_state.scan != scan)
+	{
+		/* a new ANALYZE: note the free blocks (in its memory context) */
+		KvamRelInfo *info = KvamRelGetInfo(scan->rs_rd);
+		KvamFreeMap fm = KvamSpaceReadMap(scan->rs_rd, info);
+
+		analyze_state.scan = scan;
+		analyze_state.nfree = RelationGetNumberOfBlocks(scan->rs_rd);
+		analyze_state.free = palloc0(Max(analyze_state.nfree, 1));
+		for (uint32 i = 0; i < fm->nextents; i++)
+			for (BlockNumber b = 0; b < fm->ext[i].nblocks; b++)
+				if (fm->ext[i].start + b < analyze_state.nfree)
+					analyze_state.free[fm->ext[i].start + b] = 1;
+		pfree(fm);
+	}
+	if (blockno < analyze_state.nfree && analyze_state.free[blockno])
 		return false;
 	buf = ReadBufferExtended(scan->rs_rd, MAIN_FORKNUM, blockno, RBM_NORMAL,
 							 bstrategy);
@@ -248,10 +248,19 @@ kvam_scan_analyze_next_tuple(TableScanDesc scan, TransactionId OldestXmin,
 		v = KvamVersionFetch(rel, &tid, &len);
 		if (v == NULL || !KvamVersionHasTuple(v))
 			continue;
-		pfree(v);
-		v = KvamFetchVisibleAt(rel, &tid, SnapshotSelf, &len);
-		if (v == NULL)
+
+		/*
+		 * Deciding whether the version is its key's current one would cost a
+		 * key lookup per sampled version, and ANALYZE holds its snapshot
+		 * (which holds back compaction's purge) for as long as it runs.  So
+		 * a committed put counts as live without looking further: the
+		 * superseded versions compaction has not purged yet make the
+		 * estimate a little high.
+		 */
+		if (!(v->flags & KVAM_V_FROZEN) &&
+			KvamXminStatusOf(v) != KVAM_XS_COMMITTED)
 		{
+			pfree(v);
 			*deadrows += 1;
 			continue;
 		}

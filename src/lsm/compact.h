@@ -11,6 +11,12 @@
  * with level 1, or level L with level L + 1.  A full compaction merges every
  * run of the partition into its bottom level.
  *
+ * Who compacts: the auto-admin's workers after each flush and whenever a
+ * partition has kvam.compaction_l0_runs level-0 runs (KvamCompactIfNeeded),
+ * the writer that flushed inline when no worker serves the table, VACUUM
+ * and kvam.compact() (FULL).  Never a flush itself, and never under the
+ * partition lock.
+ *
  * Merging streams: one iterator per input run (one pinned page each), a
  * k-way merge by key, and output runs cut at key boundaries once they reach
  * kvam.compaction_run_size, so memory is bounded by that size whatever the
@@ -98,13 +104,66 @@ extern bool KvamCompactPartition(Relation rel, KvamRelInfo *info, int idx,
 								 KvamCompactStats *stats);
 
 /*
- * KvamCompactAfterFlush is the hook flush calls after publishing a run:
- * it runs AUTO compaction of the partition inline without waiting, and
- * only if a trigger is met.  Until the background workers schedule
- * compaction, this keeps the runs of a partition bounded.  Same rules as
- * KvamCompactPartition.
+ * KvamCompactIfNeeded runs AUTO compaction of partition 'idx' if its
+ * policy says a step is due (KvamCompactNeeded), reporting it in
+ * kvam.stat_progress, and then refreshes the run counts cached in the
+ * partition's slot (KvamPartRefreshRuns: compaction publishes without the
+ * partition lock, so the slot's counts are stale after it).  With 'wait'
+ * false it gives up at once if another compaction of the partition runs.
+ * Returns true if a compaction ran (the counts are refreshed either way).
+ * Called by the auto-admin's workers
+ * after a flush, and, when no worker serves the table, by the writer that
+ * flushed inline.  Same rules as KvamCompactPartition; the caller holds no
+ * partition lock.
  */
-extern void KvamCompactAfterFlush(Relation rel, KvamRelInfo *info, int idx);
+extern bool KvamCompactIfNeeded(Relation rel, KvamRelInfo *info, int idx,
+								bool wait);
+
+/*
+ * KvamCompactPartitionExt is KvamCompactPartition with an explicit freeze
+ * limit (VACUUM passes its FreezeLimit); KvamCompactPartition uses
+ * KvamDefaultFreezeLimit.
+ */
+extern bool KvamCompactPartitionExt(Relation rel, KvamRelInfo *info, int idx,
+									KvamCompactMode mode, bool wait,
+									TransactionId freeze_limit,
+									KvamCompactStats *stats);
+
+/*
+ * KvamDefaultFreezeLimit: vacuum_freeze_min_age before the oldest xmin
+ * any snapshot of the relation may still need.
+ */
+extern TransactionId KvamDefaultFreezeLimit(Relation rel);
+
+/*
+ * Purge decisions for one key (used by compaction and by the VACUUM FULL
+ * rewrite).  A version is all-visible when its writer committed before
+ * 'oldest_xmin' if that is valid, else when 'vistest' says its xmin is
+ * removable.  'horizon' collects the hot-standby conflict horizon.
+ */
+typedef struct KvamPurgeState
+{
+	struct GlobalVisState *vistest;
+	TransactionId oldest_xmin;
+	TransactionId freeze_limit;
+	bool		bottom;			/* nothing older than the input exists */
+	TransactionId horizon;		/* out */
+	KvamCompactStats *stats;	/* out, added to */
+} KvamPurgeState;
+
+/*
+ * KvamPurgeGroup marks keep[i] for the versions v[0..n-1] of one key
+ * (newest first, writable copies) that must stay, and sets the
+ * xmin-committed hint and the frozen flag in kept ones.  Returns how many
+ * stay.  Consults pg_xact; never writes.
+ */
+extern int	KvamPurgeGroup(KvamPurgeState *ps, KvamVersion *v, int n, bool *keep);
+
+/* kvam.compaction_run_size (kB): output runs are cut at this size */
+extern int	kvam_compaction_run_size_kb;
+
+/* kvam.compaction_l0_runs: level-0 runs that trigger their compaction */
+extern int	kvam_compaction_l0_runs;
 
 /* KvamCompactInitGucs defines the kvam.compaction_* settings (_PG_init). */
 extern void KvamCompactInitGucs(void);

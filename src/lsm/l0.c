@@ -42,6 +42,7 @@
 
 #include "kvam.h"
 #include "lsm/l0.h"
+#include "lsm/space.h"
 #include "wal/xlog.h"
 
 static void
@@ -273,11 +274,15 @@ KvamVersionSize(KvamVersion v, Size tuplen)
 
 /* Get a new, exclusively locked page at the end of the relation. */
 static Buffer
-new_page(Relation rel)
+new_page(Relation rel, uint32 partid)
 {
 	Buffer		buf;
 	bool		needlock = !RELATION_IS_LOCAL(rel);
 
+	/* free space of the partition's own chunk first (lsm/space.h) */
+	buf = KvamSpaceAllocPage(rel, partid);
+	if (BufferIsValid(buf))
+		return buf;
 	if (needlock)
 		LockRelationForExtension(rel, ExclusiveLock);
 	buf = ReadBufferExtended(rel, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
@@ -357,7 +362,7 @@ KvamL0Append(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 
 	if (newpage)
 	{
-		buf = new_page(rel);
+		buf = new_page(rel, partid);
 		LockBuffer(mbuf, BUFFER_LOCK_EXCLUSIVE);
 	}
 

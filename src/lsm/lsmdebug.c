@@ -791,6 +791,8 @@ kvam__run_verify(PG_FUNCTION_ARGS)
 	t.ref.nblocks = (BlockNumber) nblocks;
 	t.ref.nversions = (uint64) t.nkeys * t.vpk;
 	t.ref.run_id = 42;
+	t.ref.hash_first = 0;		/* unknown: the whole hash space */
+	t.ref.hash_last = PG_UINT64_MAX;
 
 	result_int(&r, "nversions", t.ref.nversions);
 	verify_run(&t);

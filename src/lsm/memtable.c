@@ -224,7 +224,6 @@ KvamMemtableClearAll(KvamPart *p)
 	KvamMemtableClear(p, &p->mt);
 	KvamMemtableClear(p, &p->frozen);
 	p->has_frozen = false;
-	p->frozen_merge = false;
 	p->l0_newpage = false;
 	p->frozen_tail = InvalidBlockNumber;
 	p->flush_wanted = false;

@@ -31,6 +31,7 @@
 #include "utils/rel.h"
 
 #include "lsm/meta.h"
+#include "lsm/space.h"
 
 /*
  * KvamPageInit formats a page of the given kvam page type.
@@ -86,6 +87,7 @@ KvamMetaCreate(SMgrRelation srel, ForkNumber fork, int npartitions, bool needwal
 	m->npartitions = npartitions;
 	m->next_partid = npartitions;
 	m->next_run_id = 1;
+	m->freemap = 1 + npartitions;
 
 	/* Equal slices of the hash space; the last one absorbs the remainder. */
 	step = PG_UINT64_MAX / (uint64) npartitions;
@@ -122,6 +124,13 @@ KvamMetaCreate(SMgrRelation srel, ForkNumber fork, int npartitions, bool needwal
 		PageSetChecksumInplace(page, 1 + i);
 		smgrextend(srel, fork, 1 + i, page, true);
 	}
+
+	/* the free-extent page follows the manifests */
+	KvamFreeMapInitPage(pagebuf.data);
+	if (needwal)
+		log_newpage(&srel->smgr_rnode.node, fork, m->freemap, pagebuf.data, true);
+	PageSetChecksumInplace(pagebuf.data, m->freemap);
+	smgrextend(srel, fork, m->freemap, pagebuf.data, true);
 
 	/*
 	 * The pages bypassed shared buffers, so a checkpoint that started before
@@ -241,6 +250,7 @@ KvamRelGetInfo(Relation rel)
 	m = KvamPageGetMeta(page);
 	info.nonce = m->nonce;
 	info.npartitions = m->npartitions;
+	info.freemap = m->freemap;
 	memcpy(info.parts, m->parts, m->npartitions * sizeof(KvamPartMapEntry));
 	UnlockReleaseBuffer(buf);
 
@@ -349,6 +359,56 @@ KvamMetaNextRunId(Relation rel)
 
 	modify_meta(rel, bump_run_id, &id);
 	return id;
+}
+
+void
+KvamManifestSetLower(Page page)
+{
+	set_contents_size(page, KvamManifestSize(KvamPageGetManifest(page)->nruns));
+}
+
+/*
+ * KvamManifestLockForEdit reads partition 'idx's manifest page and locks
+ * it exclusively.
+ */
+Buffer
+KvamManifestLockForEdit(Relation rel, KvamRelInfo *info, int idx)
+{
+	Buffer		buf = ReadBuffer(rel, info->parts[idx].manifest);
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	return buf;
+}
+
+/*
+ * KvamManifestEdited finishes an edit of the exclusively locked manifest
+ * buffer: pd_lower, dirty, full-page WAL record.  Caller is inside its
+ * critical section.
+ */
+void
+KvamManifestEdited(Relation rel, Buffer buf)
+{
+	KvamManifestSetLower(BufferGetPage(buf));
+	MarkBufferDirty(buf);
+	if (RelationNeedsWAL(rel))
+		log_newpage_buffer(buf, true);
+}
+
+/*
+ * KvamManifestCheckRoom raises program_limit_exceeded (releasing nothing:
+ * the caller's buffer lock goes with the error) if a manifest would hold
+ * more than KVAM_MAX_RUNS_PER_PARTITION runs.
+ */
+void
+KvamManifestCheckRoom(Relation rel, KvamManifest mf, int64 nruns)
+{
+	if (nruns > KVAM_MAX_RUNS_PER_PARTITION)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("kvam partition %u of \"%s\" would have more than %d runs",
+						mf->partid, RelationGetRelationName(rel),
+						KVAM_MAX_RUNS_PER_PARTITION),
+				 errhint("Raise kvam.compaction_run_size.")));
 }
 
 /*

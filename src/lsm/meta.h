@@ -4,17 +4,24 @@
  *	  The metapage (block 0) and the per-partition manifest pages.
  *
  * Block 0 holds KvamMetaPageData: format version, the storage incarnation
- * nonce, the key schema (filled when the kvam_key index is built) and the
- * partition map (hash range -> manifest block).  Each partition has one
+ * nonce, the key schema (filled when the kvam_key index is built), the
+ * free-map block (lsm/space.h) and the partition map (hash range ->
+ * manifest block).  Each partition has one
  * manifest page holding KvamManifestData: its hash range, its L0 chain
  * (head and tail block, page and byte counts) and its runs, newest first.
  *
  * Invariants:
  *	- partitions cover the 64-bit hash space in ascending, contiguous,
  *	  non-overlapping ranges [hash_lo, next partition's hash_lo);
- *	- a manifest page is only modified with the partition's exclusive lock
- *	  (KvamPartLock) held and an exclusive buffer lock, inside a critical
- *	  section, WAL-logged;
+ *	- a manifest page is only modified under an exclusive buffer lock,
+ *	  inside a critical section, WAL-logged; changes of the L0 fields also
+ *	  need the partition's exclusive lock (KvamPartAcquire), whereas
+ *	  compaction replaces runs by equivalent runs under the buffer lock
+ *	  alone (every view of the run list is complete);
+ *	- runs[] is ordered by level ascending; level 0 (flush output, key
+ *	  ranges overlap) newest first; within a level >= 1 (one sorted run cut
+ *	  into fragments) by key range ascending, ranges disjoint.  So for any
+ *	  key the runs holding it are met newest data first;
  *	- l0_tail is the last page of the L0 chain; pages are appended only.
  *
  * IDENTIFICATION
@@ -55,6 +62,8 @@ typedef struct KvamMetaPageData
 	uint32		npartitions;
 	uint32		next_partid;
 	uint64		next_run_id;
+	BlockNumber freemap;		/* the free-extent page (lsm/space.h) */
+	uint32		pad;
 	KvamPartMapEntry parts[FLEXIBLE_ARRAY_MEMBER];
 } KvamMetaPageData;
 
@@ -77,7 +86,9 @@ typedef struct KvamManifestData
 	uint64		l0_bytes;		/* bytes of version items in L0 */
 	uint64		l0_versions;
 	uint64		flushes;
-	KvamRunRef	runs[FLEXIBLE_ARRAY_MEMBER];	/* newest first */
+	uint64		compactions;	/* compactions published */
+	uint64		compact_blocks; /* blocks written by them */
+	KvamRunRef	runs[FLEXIBLE_ARRAY_MEMBER];	/* see the order below */
 } KvamManifestData;
 
 typedef KvamManifestData *KvamManifest;
@@ -103,6 +114,7 @@ typedef struct KvamRelInfo
 	AttrNumber	pkattnum;
 	AttrNumber	skattnum;
 	uint32		npartitions;
+	BlockNumber freemap;		/* free-extent page */
 	KvamPartMapEntry parts[KVAM_MAX_PARTITIONS];
 } KvamRelInfo;
 
@@ -139,6 +151,25 @@ extern void KvamMetaSetKeySchema(Relation rel, KvamKeyType pktype,
  * KvamMetaNextRunId allocates a run id (WAL-logged metapage update).
  */
 extern uint64 KvamMetaNextRunId(Relation rel);
+
+/*
+ * KvamManifestSetLower sets pd_lower of a manifest page after its run
+ * count changed (so that full-page images keep the whole array).
+ */
+extern void KvamManifestSetLower(Page page);
+
+/* KvamManifestLockForEdit: partition 'idx's manifest buffer, locked exclusively */
+extern Buffer KvamManifestLockForEdit(Relation rel, KvamRelInfo *info, int idx);
+
+/*
+ * KvamManifestEdited: pd_lower, MarkBufferDirty and a full-page WAL record
+ * of an edited, exclusively locked manifest buffer (inside the caller's
+ * critical section).
+ */
+extern void KvamManifestEdited(Relation rel, Buffer buf);
+
+/* KvamManifestCheckRoom errors out if 'nruns' runs would not fit. */
+extern void KvamManifestCheckRoom(Relation rel, KvamManifest mf, int64 nruns);
 
 /*
  * KvamManifestRead copies partition 'idx's manifest into palloc'd memory.

@@ -39,7 +39,7 @@
 #include "storage/itemptr.h"
 
 #define KVAM_PAGE_ID		0xFF8A	/* in every page's special area */
-#define KVAM_PAGE_FORMAT	1		/* bump on incompatible change */
+#define KVAM_PAGE_FORMAT	2		/* bump on incompatible change */
 
 /* Page types.  DO NOT RENUMBER: stored on disk. */
 #define KVAM_PAGE_META		1	/* block 0 */
@@ -49,6 +49,7 @@
 #define KVAM_PAGE_RUN_DATA	5	/* sorted versions */
 #define KVAM_PAGE_RUN_INDEX 6	/* first keys of child pages */
 #define KVAM_PAGE_RUN_BLOOM 7	/* bloom filter bits */
+#define KVAM_PAGE_FREEMAP	8	/* free extents (lsm/space.h) */
 
 typedef struct KvamPageOpaqueData
 {

@@ -47,7 +47,22 @@ typedef struct KvamRunRef
 								 * (0: unknown, read the head page) */
 	uint64		nversions;		/* versions stored */
 	uint64		run_id;			/* unique within the relation, increasing */
+	uint64		hash_first;		/* partition hash of the first key */
+	uint64		hash_last;		/* partition hash of the last key */
+	TransactionId min_xmin;		/* oldest xmin not frozen (aborted writers
+								 * included), Invalid if none */
+	uint32		ntombstones;	/* tombstones stored (saturates) */
 } KvamRunRef;
+
+/*
+ * KvamRunRefMayHoldHash: can the run hold keys whose partition hash is in
+ * [lo, hi]?  Decided from the manifest alone, without I/O.
+ */
+static inline bool
+KvamRunRefMayHoldHash(const KvamRunRef *ref, uint64 lo, uint64 hi)
+{
+	return ref->nblocks > 0 && ref->hash_first <= hi && ref->hash_last >= lo;
+}
 
 /* Streaming builder.  All memory lives in the builder's own context. */
 typedef struct KvamRunBuilder KvamRunBuilder;
@@ -75,6 +90,12 @@ extern void KvamRunBuildAdd(KvamRunBuilder *b, KvamVersion v, Size len);
  * head == InvalidBlockNumber, nothing written).
  */
 extern void KvamRunBuildFinish(KvamRunBuilder *b, KvamRunRef *ref);
+
+/*
+ * KvamRunBuildBytes: bytes of data pages the builder holds so far (the
+ * memory it uses is about this); compaction cuts its output by it.
+ */
+extern Size KvamRunBuildBytes(KvamRunBuilder *b);
 
 /*
  * Reader: positioned iteration over one run.  The iterator holds a pin on
@@ -139,7 +160,7 @@ typedef struct KvamRunHeaderData
 } KvamRunHeaderData;
 
 #define KVAM_RUN_MAGIC		0x4B52554E	/* "KRUN" */
-#define KVAM_RUN_FORMAT		1
+#define KVAM_RUN_FORMAT		2
 
 /* ----------------------------------------------------------------
  * Additions by the run implementation (run_build.c, run_read.c): the

@@ -18,24 +18,27 @@
  *	   the first separator of each index page for the level above, until a
  *	   level fits in one page), the bloom filter over the exact distinct key
  *	   count, and the head page.  A run with one data page has no index.
- *	3. It then extends the relation by the run's block count under the
+ *	3. It then places the run: in a reusable free extent (lsm/space.h), or
+ *	   else by extending the relation by the run's block count under the
  *	   relation extension lock, one P_NEW buffer at a time, which makes the
- *	   extent contiguous, and copies each image in, under an exclusive
+ *	   extent contiguous; it copies each image in, under an exclusive
  *	   buffer lock, adding the run's first block number to every block
  *	   number stored in the page: the images carry block numbers relative
  *	   to the head, the relation gets absolute ones ("fix-up at copy").
+ *	   The allocation lock (KvamSpaceLockAlloc) is taken first and held
+ *	   until the caller publishes the run (or the transaction ends).
  *	4. After the extension lock is released and with no buffer lock held
  *	   (log_newpage_range takes the exclusive locks itself), the extent is
  *	   WAL-logged as full-page images when the relation needs WAL.
  *
  * Nobody reads the new blocks before the caller publishes the run in a
  * manifest, so no lock beyond the above is needed.  If the backend fails
- * between extension and publication, the blocks stay unreferenced (zero
- * pages or unpublished run pages) until the free-space manager reclaims
- * them; they are never interpreted as a run.
+ * between placement and publication, the blocks stay unreferenced (zero
+ * pages or unpublished run pages) until VACUUM's sweep retires them; they
+ * are never interpreted as a run.
  *
  * Memory: the builder holds the whole run, so memory use is about the run's
- * size.  Compaction should cut its output into runs of bounded size.
+ * size.  Compaction cuts its output into runs of bounded size.
  *
  * IDENTIFICATION
  *	  src/lsm/run_build.c
@@ -55,6 +58,8 @@
 #include "lsm/keycode.h"
 #include "lsm/page.h"
 #include "lsm/run.h"
+#include "lsm/space.h"
+#include "am/kvam_am.h"
 
 /* Largest version item that fits on an empty data page. */
 #define KVAM_RUN_MAX_VERSION_BYTES \
@@ -101,6 +106,10 @@ struct KvamRunBuilder
 	uint64		ntombstones;
 	TransactionId min_xmin;
 	TransactionId max_xmin;
+	TransactionId min_unfrozen;	/* for the manifest (relfrozenxid) */
+	uint64		hash_first;
+	uint64		hash_last;
+	Size		bytes;			/* data page bytes so far */
 };
 
 static Page new_page(KvamRunBuilder *b, uint16 page_type, uint16 flags);
@@ -115,6 +124,9 @@ static Page *build_index(KvamRunBuilder *b, BlockNumber index_start,
 static Page build_head(KvamRunBuilder *b, KvamRunHeaderData *hdr,
 					   KvamVersion first, KvamVersion last);
 static void fixup_page(Page page, BlockNumber head);
+static Page run_image(KvamRunBuilder *b, KvamRunHeaderData *hdr,
+					  Page head_page, Page *index_pages, Page *bloom_pages,
+					  uint32 i);
 
 /*
  * KvamRunBuildBegin starts a run of 'partition' of 'rel'.  'expected' is an
@@ -147,6 +159,7 @@ KvamRunBuildBegin(Relation rel, uint32 partition, uint64 expected,
 	b->fps = MemoryContextAllocHuge(mcxt, b->maxfps * sizeof(uint64));
 	b->min_xmin = InvalidTransactionId;
 	b->max_xmin = InvalidTransactionId;
+	b->min_unfrozen = InvalidTransactionId;
 	return b;
 }
 
@@ -197,6 +210,7 @@ KvamRunBuildAdd(KvamRunBuilder *b, KvamVersion v, Size len)
 	{
 		start_data_page(b, v);
 		page = b->data[b->ndata - 1].image;
+		b->bytes += BLCKSZ;
 	}
 	if (PageAddItem(page, (Item) v, len, InvalidOffsetNumber,
 					false, false) == InvalidOffsetNumber)
@@ -214,9 +228,16 @@ KvamRunBuildAdd(KvamRunBuilder *b, KvamVersion v, Size len)
 		b->prevlen = v->keylen;
 	}
 
+	if (b->nversions == 0)
+		b->hash_first = v->keylen >= KVAM_KEY_HASH_BYTES ? KvamKeyHashOf(v->key) : 0;
+	b->hash_last = v->keylen >= KVAM_KEY_HASH_BYTES ? KvamKeyHashOf(v->key) : PG_UINT64_MAX;
 	b->nversions++;
 	if (v->flags & KVAM_V_TOMBSTONE)
 		b->ntombstones++;
+	if (TransactionIdIsNormal(v->xmin) && !(v->flags & KVAM_V_FROZEN) &&
+		(!TransactionIdIsValid(b->min_unfrozen) ||
+		 TransactionIdPrecedes(v->xmin, b->min_unfrozen)))
+		b->min_unfrozen = v->xmin;
 	if (TransactionIdIsNormal(v->xmin))
 	{
 		if (!TransactionIdIsValid(b->min_xmin) ||
@@ -228,13 +249,24 @@ KvamRunBuildAdd(KvamRunBuilder *b, KvamVersion v, Size len)
 	}
 }
 
+Size
+KvamRunBuildBytes(KvamRunBuilder *b)
+{
+	return b->bytes;
+}
+
 /*
- * KvamRunBuildFinish writes the run at the end of the relation, WAL-logs it
- * when the relation needs WAL, fills *ref (level 0: the caller sets it) and frees the builder.  Takes the relation extension lock
- * while extending (not for a local relation), exclusive buffer locks one
- * at a time while copying, none while WAL-logging.  The run is not visible
- * to anyone until the caller publishes it.  An empty run writes nothing
- * (ref->head = InvalidBlockNumber, ref->nblocks = 0).
+ * KvamRunBuildFinish writes the run into a reusable free extent
+ * (KvamSpaceAlloc) or else at the end of the relation, WAL-logs it when
+ * the relation needs WAL, fills *ref (level 0: the caller sets it) and
+ * frees the builder.  Takes the allocation lock (KvamSpaceLockAlloc; held
+ * until the caller's KvamSpaceUnlockAlloc or the end of the transaction:
+ * until the run is published, the sweep must not take its pages for an
+ * orphan), the relation extension lock while extending (not for a local
+ * relation), exclusive buffer locks one at a time while copying, none while
+ * WAL-logging.  The run is not visible to anyone until the caller publishes
+ * it.  An empty run writes nothing (ref->head = InvalidBlockNumber,
+ * ref->nblocks = 0) and takes no lock.
  */
 void
 KvamRunBuildFinish(KvamRunBuilder *b, KvamRunRef *ref)
@@ -294,11 +326,36 @@ KvamRunBuildFinish(KvamRunBuilder *b, KvamRunRef *ref)
 	nblocks = 1 + b->ndata + nindex + nbloom;
 
 	/*
-	 * Extend.  Every block comes from P_NEW while we hold the extension
-	 * lock, so nobody else can extend in between and the blocks are
-	 * contiguous.  Each image goes in under an exclusive buffer lock, with
-	 * its block numbers made absolute.
+	 * Place.  A reusable free extent if there is one; else extend: every
+	 * block comes from P_NEW while we hold the extension lock, so nobody
+	 * else can extend in between and the blocks are contiguous.  Each image
+	 * goes in under an exclusive buffer lock, with its block numbers made
+	 * absolute.
 	 */
+	head = InvalidBlockNumber;
+	if (KvamIsKvamRelation(rel))	/* not the scratch tables of self-tests */
+	{
+		KvamSpaceLockAlloc(rel);
+		head = KvamSpaceAlloc(rel, nblocks);
+	}
+	if (BlockNumberIsValid(head))
+	{
+		for (i = 0; i < nblocks; i++)
+		{
+			Buffer		buf;
+			Page		image;
+
+			CHECK_FOR_INTERRUPTS();
+			image = run_image(b, &hdr, head_page, index_pages, bloom_pages, i);
+			buf = ReadBufferExtended(rel, MAIN_FORKNUM, head + i,
+									 RBM_ZERO_AND_LOCK, NULL);
+			memcpy(BufferGetPage(buf), image, BLCKSZ);
+			fixup_page(BufferGetPage(buf), head);
+			MarkBufferDirty(buf);
+			UnlockReleaseBuffer(buf);
+		}
+		goto written;
+	}
 	use_lock = !RELATION_IS_LOCAL(rel);
 	if (use_lock)
 		LockRelationForExtension(rel, ExclusiveLock);
@@ -311,15 +368,7 @@ KvamRunBuildFinish(KvamRunBuilder *b, KvamRunRef *ref)
 
 		CHECK_FOR_INTERRUPTS();
 
-		if (i == 0)
-			image = head_page;
-		else if (i < hdr.index_start)
-			image = b->data[i - hdr.data_start].image;
-		else if (i < hdr.bloom_start)
-			image = index_pages[i - hdr.index_start];
-		else
-			image = bloom_pages[i - hdr.bloom_start];
-
+		image = run_image(b, &hdr, head_page, index_pages, bloom_pages, i);
 		buf = ReadBufferExtended(rel, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
 		if (i == 0)
 			head = BufferGetBlockNumber(buf);
@@ -338,6 +387,7 @@ KvamRunBuildFinish(KvamRunBuilder *b, KvamRunRef *ref)
 	if (use_lock)
 		UnlockRelationForExtension(rel, ExclusiveLock);
 
+written:
 	/* log_newpage_range locks the buffers itself: hold none here */
 	if (RelationNeedsWAL(rel))
 		log_newpage_range(rel, MAIN_FORKNUM, head, head + nblocks, true);
@@ -348,7 +398,25 @@ KvamRunBuildFinish(KvamRunBuilder *b, KvamRunRef *ref)
 	ref->nblocks = nblocks;
 	ref->nbloom = nbloom;
 	ref->nversions = b->nversions;
+	ref->hash_first = b->hash_first;
+	ref->hash_last = b->hash_last;
+	ref->min_xmin = b->min_unfrozen;
+	ref->ntombstones = (uint32) Min(b->ntombstones, (uint64) PG_UINT32_MAX);
 	MemoryContextDelete(b->mcxt);
+}
+
+/* run_image: the image of relative block i of the run being finished. */
+static Page
+run_image(KvamRunBuilder *b, KvamRunHeaderData *hdr, Page head_page,
+		  Page *index_pages, Page *bloom_pages, uint32 i)
+{
+	if (i == 0)
+		return head_page;
+	if (i < hdr->index_start)
+		return b->data[i - hdr->data_start].image;
+	if (i < hdr->bloom_start)
+		return index_pages[i - hdr->index_start];
+	return bloom_pages[i - hdr->bloom_start];
 }
 
 /* ----------------------------------------------------------------

@@ -209,6 +209,13 @@ KvamRunMayContain(Relation rel, const KvamRunRef *ref,
 
 	if (ref->nblocks == 0)
 		return false;
+	if (keylen >= KVAM_KEY_HASH_BYTES)
+	{
+		uint64		h = KvamKeyHashOf(key);
+
+		if (!KvamRunRefMayHoldHash(ref, h, h))
+			return false;
+	}
 
 	if (ref->nbloom > 0 && ref->nbloom < ref->nblocks)
 	{
@@ -401,8 +408,13 @@ KvamRunIterBegin(Relation rel, const KvamRunRef *ref,
 		it->upperlen = upperlen;
 		it->upper_inclusive = upper_inclusive;
 	}
-	if (ref->nblocks == 0)
+	if (ref->nblocks == 0 ||
+		(lower != NULL && lowerlen >= KVAM_KEY_HASH_BYTES &&
+		 KvamKeyHashOf(lower) > ref->hash_last) ||
+		(upper != NULL && upperlen >= KVAM_KEY_HASH_BYTES &&
+		 KvamKeyHashOf(upper) < ref->hash_first))
 	{
+		/* empty, or (from the manifest's key-hash range) nothing in range */
 		it->done = true;
 		return it;
 	}

@@ -100,12 +100,10 @@ typedef struct KvamPart
 	bool		has_frozen;
 	bool		l0_newpage;
 	BlockNumber frozen_tail;
-	int			flush_pid;		/* pid of the backend flushing or merging the
-								 * partition, 0; the claim covers 'frozen' only
-								 * if has_frozen was set when it was taken (a
-								 * merge may run while a new memtable freezes) */
+	int			flush_pid;		/* pid of the backend flushing the frozen
+								 * memtable (the claim), or 0; set only while
+								 * has_frozen */
 	bool		flush_wanted;	/* queued for the auto-admin */
-	bool		frozen_merge;	/* the freezer asked for the stop-gap merge */
 	uint32		nruns;			/* runs in the manifest (last seen) */
 	uint32		l0_runs;		/* level-0 runs in the manifest (last seen) */
 

@@ -34,6 +34,26 @@ kvam_desc(StringInfo buf, XLogReaderState *record)
 								 (x->flags & XLKVAM_HAS_OLD) ? " old_row" : "");
 				break;
 			}
+		case XLOG_KVAM_FREEMAP:
+			{
+				Size		len = 0;
+
+				if (XLogRecGetBlockData(record, 0, &len) != NULL)
+					appendStringInfo(buf, "free map of %zu bytes", len);
+				else
+					appendStringInfoString(buf, "free map (image)");
+				break;
+			}
+		case XLOG_KVAM_CONFLICT:
+			{
+				xl_kvam_conflict *x = (xl_kvam_conflict *) rec;
+
+				appendStringInfo(buf, "rel %u/%u/%u horizon %u %s",
+								 x->node.spcNode, x->node.dbNode,
+								 x->node.relNode, x->horizon,
+								 x->reason == XLKVAM_CONFLICT_REUSE ? "reuse" : "purge");
+				break;
+			}
 	}
 }
 
@@ -44,6 +64,10 @@ kvam_identify(uint8 info)
 	{
 		case XLOG_KVAM_INSERT:
 			return "INSERT";
+		case XLOG_KVAM_CONFLICT:
+			return "CONFLICT";
+		case XLOG_KVAM_FREEMAP:
+			return "FREEMAP";
 	}
 	return NULL;
 }

@@ -18,6 +18,7 @@
 #include "access/bufmask.h"
 #include "access/xlogutils.h"
 #include "storage/bufmgr.h"
+#include "storage/standby.h"
 
 #include "lsm/meta.h"
 #include "lsm/page.h"
@@ -92,6 +93,40 @@ redo_insert(XLogReaderState *record)
 	}
 }
 
+/*
+ * redo_conflict: cancel standby queries whose snapshots could still need
+ * the versions or pages that go away, as heap's prune records do.
+ */
+static void
+redo_conflict(XLogReaderState *record)
+{
+	xl_kvam_conflict *xlrec = (xl_kvam_conflict *) XLogRecGetData(record);
+
+	if (InHotStandby)
+		ResolveRecoveryConflictWithSnapshot(xlrec->horizon, xlrec->node);
+}
+
+/* redo_freemap: the free-map page gets the logged contents. */
+static void
+redo_freemap(XLogReaderState *record)
+{
+	Buffer		buf;
+
+	if (XLogReadBufferForRedo(record, 0, &buf) == BLK_NEEDS_REDO)
+	{
+		Page		page = BufferGetPage(buf);
+		Size		len;
+		char	   *data = XLogRecGetBlockData(record, 0, &len);
+
+		memcpy(PageGetContents(page), data, len);
+		((PageHeader) page)->pd_lower = MAXALIGN(SizeOfPageHeaderData) + len;
+		PageSetLSN(page, record->EndRecPtr);
+		MarkBufferDirty(buf);
+	}
+	if (BufferIsValid(buf))
+		UnlockReleaseBuffer(buf);
+}
+
 void
 kvam_redo(XLogReaderState *record)
 {
@@ -101,6 +136,12 @@ kvam_redo(XLogReaderState *record)
 	{
 		case XLOG_KVAM_INSERT:
 			redo_insert(record);
+			break;
+		case XLOG_KVAM_CONFLICT:
+			redo_conflict(record);
+			break;
+		case XLOG_KVAM_FREEMAP:
+			redo_freemap(record);
 			break;
 		default:
 			elog(PANIC, "kvam_redo: unknown op code %u", info);

@@ -21,9 +21,10 @@
 #include "lib/stringinfo.h"
 #include "replication/decode.h"
 #include "storage/off.h"
-#include "utils/relcache.h"
+#include "storage/relfilenode.h"
+#include "utils/rel.h"
 
-#define KVAM_WAL_FORMAT		2
+#define KVAM_WAL_FORMAT		3
 
 /* KvamXlogRegister registers the resource manager (preload time only). */
 extern void KvamXlogRegister(void);
@@ -105,5 +106,41 @@ extern HeapTuple KvamXlogOldTuple(Relation rel, HeapTuple oldtup,
  */
 extern uint8 KvamXlogRegisterChange(Relation rel, xl_kvam_insert *xlrec,
 									KvamXlogChange *chg);
+
+/*
+ * XLOG_KVAM_CONFLICT: a hot-standby conflict horizon, no blocks.  Logged
+ * before the change it protects: a compaction's manifest edit that purged
+ * or froze versions (horizon: the newest xmin that made a dropped version
+ * invisible, or the newest frozen xmin), and the reuse of a retired extent
+ * (horizon: the retirement's xid, as btree's page reuse).  Redo cancels the
+ * standby queries whose snapshots could still need what goes away
+ * (ResolveRecoveryConflictWithSnapshot).
+ */
+#define XLOG_KVAM_CONFLICT		0x70
+
+typedef struct xl_kvam_conflict
+{
+	RelFileNode node;
+	TransactionId horizon;		/* snapshotConflictHorizon */
+	uint8		reason;			/* XLKVAM_CONFLICT_* */
+} xl_kvam_conflict;
+
+#define XLKVAM_CONFLICT_PURGE	1
+#define XLKVAM_CONFLICT_REUSE	2
+
+#define SizeOfKvamConflict	(offsetof(xl_kvam_conflict, reason) + sizeof(uint8))
+
+/*
+ * KvamXlogConflict logs XLOG_KVAM_CONFLICT for 'rel' when the relation
+ * needs WAL, standby information is logged and 'horizon' is normal.
+ */
+extern void KvamXlogConflict(Relation rel, TransactionId horizon, uint8 reason);
+
+/*
+ * XLOG_KVAM_FREEMAP: an edit of the free-map page (lsm/space.h).  Block 0:
+ * the free-map page; block data: the page's new contents
+ * (KvamFreeMapData with its extents), which redo copies in.
+ */
+#define XLOG_KVAM_FREEMAP		0x80
 
 #endif							/* KVAM_WAL_XLOG_H */

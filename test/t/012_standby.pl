@@ -38,7 +38,12 @@ $primary->safe_psql($db, "SELECT pg_create_physical_replication_slot('standby')"
 $primary->backup('b1');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
 $standby->init_from_backup($primary, 'b1', has_streaming => 1);
-$standby->append_conf('postgresql.conf', "primary_slot_name = 'standby'\n");
+# Compaction purges versions (and reuses pages) that no snapshot of the
+# primary needs; the standby's readers keep theirs through feedback
+# (without it they would be cancelled by snapshot conflicts, see
+# 022_standby_purge.pl).
+$standby->append_conf('postgresql.conf',
+	"primary_slot_name = 'standby'\nhot_standby_feedback = on\n");
 $standby->start;
 
 sub sql_all

@@ -1,0 +1,306 @@
+/*-------------------------------------------------------------------------
+ *
+ * vacuum.c
+ *	  VACUUM of kvam tables and kvam.compact().
+ *
+ * VACUUM compacts (purging what no snapshot can see), freezes, reclaims
+ * space and advances relfrozenxid.  The new relfrozenxid must precede every
+ * unfrozen xmin left anywhere in the relation: in runs (the manifest
+ * records each run's oldest unfrozen xmin) and in L0, whose pages are
+ * walked.  Versions written while VACUUM runs carry xids newer than its
+ * OldestXmin, which is the starting value.
+ *
+ * The walk follows the manifest's L0 chain from l0_head to its end, and
+ * relies on the manifest's 'flushes' counter changing whenever versions
+ * leave L0 (am/flush.c increases it with every move of the head).  A
+ * frozen memtable's pages are the front of that chain until its flush
+ * publishes them as a run (the head then moves past them), so the walk
+ * covers the frozen and the active memtable alike.
+ *
+ * IDENTIFICATION
+ *	  src/am/vacuum.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/multixact.h"
+#include "access/relation.h"
+#include "access/transam.h"
+#include "access/xlog.h"
+#include "access/xloginsert.h"
+#include "catalog/namespace.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/bufmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/rel.h"
+
+#include "am/kvam_am.h"
+#include "am/maintain.h"
+#include "kvam.h"
+#include "lsm/space.h"
+
+static inline void
+fold_min(TransactionId *min, TransactionId x)
+{
+	if (TransactionIdIsNormal(x) &&
+		(!TransactionIdIsValid(*min) || TransactionIdPrecedes(x, *min)))
+		*min = x;
+}
+
+typedef struct L0Xmin
+{
+	TransactionId min;
+	uint64		nversions;
+} L0Xmin;
+
+/* Fold the unfrozen xmins of one L0 page. */
+static void
+page_xmin(BlockNumber blk, Page page, void *arg)
+{
+	L0Xmin	   *x = (L0Xmin *) arg;
+	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
+
+	for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
+	{
+		ItemId		iid = PageGetItemId(page, off);
+		KvamVersion v;
+
+		if (!ItemIdIsNormal(iid))
+			continue;
+		v = (KvamVersion) PageGetItem(page, iid);
+		if (!(v->flags & KVAM_V_FROZEN))
+			fold_min(&x->min, v->xmin);
+		x->nversions++;
+	}
+}
+
+TransactionId
+KvamRelMinXmin(Relation rel, KvamRelInfo *info, int idx, uint64 *l0_versions,
+			   TransactionId *l0_min)
+{
+	for (int tries = 0;; tries++)
+	{
+		KvamManifest mf = KvamManifestRead(rel, info, idx);
+		KvamManifest again;
+		TransactionId min = InvalidTransactionId;
+		KvamPart   *p = NULL;
+		L0Xmin		x;
+		bool		same;
+
+		/* after a few lost races, hold the partition lock for the walk */
+		if (tries >= 5)
+		{
+			pfree(mf);
+			p = KvamPartAcquire(rel, info, idx, LW_SHARED);
+			mf = KvamManifestRead(rel, info, idx);
+		}
+		x.min = InvalidTransactionId;
+		x.nversions = 0;
+		KvamL0ChainWalk(rel, mf->partid, mf->l0_head, page_xmin, &x);
+		*l0_versions = x.nversions;
+		*l0_min = x.min;
+		fold_min(&min, x.min);
+		for (uint32 r = 0; r < mf->nruns; r++)
+			fold_min(&min, mf->runs[r].min_xmin);
+		if (p)
+		{
+			KvamPartRelease(p);
+			pfree(mf);
+			return min;
+		}
+		again = KvamManifestRead(rel, info, idx);
+		same = again->flushes == mf->flushes;
+		pfree(again);
+		pfree(mf);
+		if (same)
+			return min;
+	}
+}
+
+/* Flush partition 'idx' (frozen and active memtables; takes its locks). */
+static void
+flush_partition(Relation rel, KvamRelInfo *info, int idx)
+{
+	(void) KvamFlushPartition(rel, info, idx);
+}
+
+/* Does a run of partition 'idx' hold an unfrozen xmin before 'limit'? */
+static bool
+runs_need_freeze(Relation rel, KvamRelInfo *info, int idx, TransactionId limit)
+{
+	KvamManifest mf = KvamManifestRead(rel, info, idx);
+	bool		result = false;
+
+	for (uint32 r = 0; r < mf->nruns; r++)
+		if (TransactionIdIsNormal(mf->runs[r].min_xmin) &&
+			TransactionIdPrecedes(mf->runs[r].min_xmin, limit))
+			result = true;
+	pfree(mf);
+	return result;
+}
+
+void
+KvamVacuumRel(Relation rel, VacuumParams *params,
+			  BufferAccessStrategy bstrategy)
+{
+	KvamRelInfo *info = KvamRelGetInfo(rel);
+	TransactionId oldest_xmin;
+	MultiXactId oldest_mxact;
+	TransactionId freeze_limit;
+	MultiXactId multi_cutoff;
+	TransactionId new_frozen;
+	KvamCompactStats stats;
+	double		live = 0,
+				versions = 0,
+				bottom_versions = 0;
+	BlockNumber swept,
+				cut = 0;
+	bool		frozen_updated,
+				minmulti_updated;
+	int			elevel = (params->options & VACOPT_VERBOSE) ? INFO : DEBUG2;
+
+	vacuum_set_xid_limits(rel, params->freeze_min_age, params->freeze_table_age,
+						  params->multixact_freeze_min_age,
+						  params->multixact_freeze_table_age,
+						  &oldest_xmin, &oldest_mxact, &freeze_limit,
+						  &multi_cutoff);
+	memset(&stats, 0, sizeof(stats));
+	new_frozen = oldest_xmin;
+
+	for (int i = 0; i < info->npartitions; i++)
+	{
+		uint64		l0n;
+		TransactionId l0min;
+		KvamManifest mf;
+		int			bottom = 0;
+
+		vacuum_delay_point();
+
+		/* an L0 holding old xmins is flushed so that its versions get frozen */
+		(void) KvamRelMinXmin(rel, info, i, &l0n, &l0min);
+		if (TransactionIdIsNormal(l0min) &&
+			TransactionIdPrecedes(l0min, freeze_limit))
+			flush_partition(rel, info, i);
+
+		if (runs_need_freeze(rel, info, i, freeze_limit))
+			KvamCompactPartitionExt(rel, info, i, KVAM_COMPACT_FULL, true,
+									freeze_limit, &stats);
+		else if (KvamCompactNeeded(rel, info, i, KVAM_COMPACT_AUTO))
+			KvamCompactPartitionExt(rel, info, i, KVAM_COMPACT_AUTO, true,
+									freeze_limit, &stats);
+
+		fold_min(&new_frozen, KvamRelMinXmin(rel, info, i, &l0n, &l0min));
+
+		mf = KvamManifestRead(rel, info, i);
+		for (uint32 r = 0; r < mf->nruns; r++)
+			bottom = Max(bottom, (int) mf->runs[r].level);
+		for (uint32 r = 0; r < mf->nruns; r++)
+		{
+			versions += mf->runs[r].nversions;
+			if ((int) mf->runs[r].level == bottom)
+			{
+				bottom_versions += mf->runs[r].nversions;
+				live += mf->runs[r].nversions - mf->runs[r].ntombstones;
+			}
+		}
+		versions += l0n;
+		if (mf->nruns == 0)
+		{
+			/* only L0: count its versions as rows (an estimate) */
+			live += l0n;
+			bottom_versions += l0n;
+		}
+		pfree(mf);
+	}
+
+	swept = KvamSpaceSweep(rel, info);
+	if (params->truncate != VACOPTVALUE_DISABLED)
+		cut = KvamSpaceTruncate(rel, info);
+
+	/*
+	 * Durable before returning (XactLastRecEnd: the end of this backend's
+	 * last record; GetXLogInsertRecPtr() can point past a page header
+	 * not written yet, which XLogFlush refuses).
+	 */
+	if (RelationNeedsWAL(rel) && !XLogRecPtrIsInvalid(XactLastRecEnd))
+		XLogFlush(XactLastRecEnd);
+
+	/*
+	 * kvam never stores MultiXacts (row locks are lock-marker versions), so
+	 * relminmxid may move to VACUUM's oldest MultiXact.
+	 */
+	vac_update_relstats(rel, RelationGetNumberOfBlocks(rel), live, 0,
+						info->keyed, new_frozen, oldest_mxact,
+						&frozen_updated, &minmulti_updated, false);
+	pgstat_report_vacuum(RelationGetRelid(rel), rel->rd_rel->relisshared,
+						 (PgStat_Counter) live,
+						 (PgStat_Counter) Max(versions - bottom_versions, 0));
+	ereport(elevel,
+			(errmsg("kvam vacuum of \"%s\": %d compactions, %llu versions in, %llu out, %llu purged, %llu aborted, %llu tombstones dropped, %llu frozen; %u blocks reclaimed, %u truncated",
+					RelationGetRelationName(rel), stats.steps,
+					(unsigned long long) stats.versions_in,
+					(unsigned long long) stats.versions_out,
+					(unsigned long long) stats.purged,
+					(unsigned long long) stats.aborted,
+					(unsigned long long) stats.tombstones,
+					(unsigned long long) stats.frozen, swept, cut)));
+}
+
+/* ---------- kvam.compact() ---------- */
+
+PG_FUNCTION_INFO_V1(kvam_compact);
+
+/*
+ * kvam.compact(regclass) RETURNS jsonb: flush every partition, merge all
+ * its runs into the bottom level (purging and freezing), sweep orphan
+ * pages.  Owner only.  Returns the statistics.
+ */
+Datum
+kvam_compact(PG_FUNCTION_ARGS)
+{
+	Relation	rel;
+	KvamRelInfo *info;
+	KvamCompactStats stats;
+	BlockNumber swept;
+	StringInfoData out;
+
+	rel = KvamOpenTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, true);
+	info = KvamRelGetInfo(rel);
+	memset(&stats, 0, sizeof(stats));
+	for (int i = 0; i < info->npartitions; i++)
+	{
+		flush_partition(rel, info, i);
+		KvamCompactPartition(rel, info, i, KVAM_COMPACT_FULL, true, &stats);
+	}
+	swept = KvamSpaceSweep(rel, info);
+	/*
+	 * Durable before returning (XactLastRecEnd: the end of this backend's
+	 * last record; GetXLogInsertRecPtr() can point past a page header
+	 * not written yet, which XLogFlush refuses).
+	 */
+	if (RelationNeedsWAL(rel) && !XLogRecPtrIsInvalid(XactLastRecEnd))
+		XLogFlush(XactLastRecEnd);
+	relation_close(rel, NoLock);
+
+	initStringInfo(&out);
+	appendStringInfo(&out,
+					 "{\"compactions\": %d, \"runs_in\": %d, \"runs_out\": %d, "
+					 "\"versions_in\": %llu, \"versions_out\": %llu, "
+					 "\"purged\": %llu, \"aborted\": %llu, \"tombstones\": %llu, "
+					 "\"frozen\": %llu, \"blocks_in\": %llu, \"blocks_out\": %llu, "
+					 "\"blocks_reclaimed\": %u}",
+					 stats.steps, stats.runs_in, stats.runs_out,
+					 (unsigned long long) stats.versions_in,
+					 (unsigned long long) stats.versions_out,
+					 (unsigned long long) stats.purged,
+					 (unsigned long long) stats.aborted,
+					 (unsigned long long) stats.tombstones,
+					 (unsigned long long) stats.frozen,
+					 (unsigned long long) stats.blocks_in,
+					 (unsigned long long) stats.blocks_out, swept);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data)));
+}
