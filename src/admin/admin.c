@@ -20,8 +20,10 @@
 
 #include "access/xlog.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "storage/shmem.h"
 #include "utils/guc.h"
 #include "utils/rel.h"
@@ -117,12 +119,30 @@ define_gucs(void)
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("kvam.debug_flush_delay",
-							"Testing aid: a flush sleeps this long between writing its run and publishing it.",
+							"Testing aid: a flush or automatic compaction sleeps this long between writing its runs and publishing them.",
 							NULL,
 							&kvam_debug_flush_delay_ms,
 							0, 0, 600 * 1000,
 							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
+}
+
+/*
+ * KvamDebugPublishDelay: see admin.h.
+ */
+void
+KvamDebugPublishDelay(void)
+{
+	int			left = kvam_debug_flush_delay_ms;
+
+	while (left > 0)
+	{
+		(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(left, 100), PG_WAIT_EXTENSION);
+		left -= Min(left, 100);
+		CHECK_FOR_INTERRUPTS();
+		KvamAdminYieldDatabase();
+	}
 }
 
 static void

@@ -60,6 +60,15 @@ extern void KvamAdminWake(Oid dboid);
 extern bool KvamAdminWorkerRunning(Oid dboid);
 
 /*
+ * KvamDebugPublishDelay sleeps kvam.debug_flush_delay (testing aid: a
+ * window between writing a run and publishing it, in flushes and in
+ * automatic compactions), interruptibly, leaving a database another
+ * session wants alone (KvamAdminYieldDatabase).  No lock may be held that
+ * others wait on.
+ */
+extern void KvamDebugPublishDelay(void);
+
+/*
  * KvamAdminYieldDatabase: in an auto-admin worker whose database another
  * session wants alone (DROP DATABASE and the like, worker.c), raises an
  * error, which ends the worker after its cleanup (a flush gives its claim

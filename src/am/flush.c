@@ -272,20 +272,7 @@ build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	KvamRunBuildFinish(b, &ref);
 	ref.level = 0;
 	KvamProgressBytesWritten((uint64) ref.nblocks * BLCKSZ);
-	if (kvam_debug_flush_delay_ms > 0)
-	{
-		/* testing aid: a window between writing the run and publishing it */
-		int			left = kvam_debug_flush_delay_ms;
-
-		while (left > 0)
-		{
-			(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 Min(left, 100), PG_WAIT_EXTENSION);
-			left -= Min(left, 100);
-			CHECK_FOR_INTERRUPTS();
-			KvamAdminYieldDatabase();
-		}
-	}
+	KvamDebugPublishDelay();
 
 	KvamProgressPhase(KVAM_PHASE_PUBLISHING);
 

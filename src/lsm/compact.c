@@ -621,6 +621,8 @@ compact_step(Relation rel, KvamRelInfo *info, int idx, KvamCompactMode mode,
 	ps.stats = stats;
 
 	merge_runs(&m, in, nin, &ps);
+	if (mode == KVAM_COMPACT_AUTO)
+		KvamDebugPublishDelay();	/* testing aid (kvam.debug_flush_delay) */
 	fail_point("publish");
 
 	/* standbys first cancel the queries that could need what goes away */

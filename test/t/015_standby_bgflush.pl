@@ -2,11 +2,12 @@
 #
 # 015_standby_bgflush.pl
 #	  Readers never miss (or double) a committed row while background
-#	  flushes and merges run: on the primary, and on a streaming hot
-#	  standby that replays them.  A small memtable, a low level-0 run
-#	  bound (so background merges run often, while writers and
+#	  flushes and compactions run: on the primary, and on a streaming hot
+#	  standby that replays them (with hot_standby_feedback, so that purge
+#	  does not cancel its readers).  A small memtable, a low compaction
+#	  trigger (so background compactions run often, while writers and
 #	  kvam.flush() freeze new memtables) and a pause between writing a run
-#	  and publishing it make flushes, freezes and merges overlap.  The
+#	  and publishing it make flushes, freezes and compactions overlap.  The
 #	  writer changes a kvam table and its heap oracle in the same
 #	  transactions; readers compare the two in single statements (one
 #	  snapshot for both tables), so every comparison must find them equal:
@@ -27,7 +28,7 @@ my $db = 'postgres';
 my $primary = kvam_node('primary', allows_streaming => 1,
 	conf => join("\n",
 		'kvam.default_partitions = 2', "kvam.memtable_size = '64kB'",
-		'kvam.l0_stop_runs = 3', "kvam.autoadmin_naptime = '50ms'",
+		'kvam.compaction_l0_runs = 3', "kvam.autoadmin_naptime = '50ms'",
 		"kvam.debug_flush_delay = '20ms'", ''));
 $primary->start;
 $primary->safe_psql($db, 'CREATE EXTENSION kvam');
@@ -36,6 +37,7 @@ $primary->safe_psql($db, 'CREATE TABLE stopflag (x int)');
 $primary->backup('b1');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
 $standby->init_from_backup($primary, 'b1', has_streaming => 1);
+$standby->append_conf('postgresql.conf', 'hot_standby_feedback = on');
 $standby->start;
 
 # The plans the readers rely on: a lookup per key through kvam_key.
@@ -94,7 +96,7 @@ my @readers = (
 # The writer: rounds of inserts, updates and deletes (a sliding window of
 # live rows), each in one transaction on both tables; every third round
 # forces a flush, which freezes the active memtable even while a
-# background merge is running.
+# background compaction is running.
 my $rounds = 0;
 my $wstart = time();
 while ($rounds < 100 && time() - $wstart < 20)
@@ -129,7 +131,7 @@ my ($flushes, $merged) = split /\|/, $primary->safe_psql($db, q{
 	SELECT (SELECT sum(flushes) FROM kvam.partitions('k_c')),
 	       (SELECT count(*) FROM kvam.runs('k_c') WHERE level > 0)});
 ok($flushes >= 10, "many flushes ran during the reads ($flushes)");
-ok($merged >= 1, "merges ran during the reads ($merged merged runs)");
+ok($merged >= 1, "compactions ran during the reads ($merged runs above level 0)");
 compare_pairs($primary, $db, 'primary at the end', 'c');
 compare_pairs($standby, $db, 'standby at the end', 'c');
 
