@@ -43,6 +43,11 @@ ok( $node->poll_query_until(
 $node->safe_psql($db,
 	$session . dual(insert_rows('text', 601, 900, 'c'), 'x') . "SELECT kvam.flush('k_x');");
 compare_pairs($node, $db, 'after a flush during a compaction', 'x');
+# The compaction publishes after its delay (a flush does not wait for it).
+ok( $node->poll_query_until(
+		$db, q{SELECT count(*) = 0 FROM kvam.stat_progress WHERE command = 'compact'}),
+	'the background compaction finished');
+compare_pairs($node, $db, 'after the compaction published', 'x');
 is( $node->safe_psql(
 		$db, q{SELECT string_agg(level::text || ':' || versions, ',' ORDER BY run_id) FROM kvam.runs('k_x')}),
 	'1:600,0:300',
