@@ -169,8 +169,7 @@ KvamDescribeTableOut(KvamOut *o, const char *key, const KvamTableDef *def,
 	KvamOutString(o, "TableName", def->table_name);
 	out_key_schema(o, def);
 	KvamOutString(o, "TableStatus", status);
-	KvamOutKey(o, "CreationDateTime");
-	appendStringInfo(&o->buf, "%.3f", created);
+	KvamOutNumber(o, "CreationDateTime", psprintf("%.3f", created));
 	if (KvamDescMember(def, "ProvisionedThroughput", &v))
 	{
 		(void) KvamReqInt64(&v, "ReadCapacityUnits", &rcu);

@@ -787,6 +787,17 @@ KvamAttrToJsonb(const KvamAttr *v)
 }
 
 /*
+ * KvamItemPushJsonb pushes an attribute map as the next value of a jsonb
+ * being built.
+ */
+void
+KvamItemPushJsonb(JsonbParseState **ps, const KvamAttr *item)
+{
+	Assert(item->type == KVAM_AT_M);
+	(void) push_map_body(ps, item);
+}
+
+/*
  * KvamItemToJsonb renders an attribute map.
  */
 Jsonb *
