@@ -43,6 +43,7 @@
 #include "api/errors.h"
 #include "api/ops.h"
 #include "item/itemjson.h"
+#include "stream/store.h"
 
 #define MAX_CAPACITY_UNITS	INT64CONST(1000000000000)
 
@@ -106,8 +107,11 @@ KvamControlTable(const char *name, const char *operation, bool owner)
 	return def;
 }
 
-static void
-out_key_schema(KvamOut *o, const KvamTableDef *def)
+/*
+ * KvamOutKeySchema: see control.h.
+ */
+void
+KvamOutKeySchema(KvamOut *o, const KvamTableDef *def)
 {
 	KvamOutOpen(o, "KeySchema", '[');
 	KvamOutOpen(o, NULL, '{');
@@ -161,7 +165,7 @@ KvamDescribeTableOut(KvamOut *o, const char *key, const KvamTableDef *def,
 	if (KvamDescMember(def, "AttributeDefinitions", &v))
 		KvamOutRaw(o, "AttributeDefinitions", KvamJsonText(&v));
 	KvamOutString(o, "TableName", def->table_name);
-	out_key_schema(o, def);
+	KvamOutKeySchema(o, def);
 	KvamOutString(o, "TableStatus", status);
 	KvamOutKey(o, "CreationDateTime");
 	appendStringInfo(&o->buf, "%.3f", created);
@@ -476,6 +480,8 @@ KvamOpCreateTable(const JsonbValue *req, KvamOut *out)
 				  "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
 	if (have_ss)
 		check_stream_spec(stream_on, viewtype);
+	if (have_ss && stream_on)
+		KvamStreamEnabling();	/* the stream slot, before any write */
 
 	/* existence */
 	existing = KvamCatalogLookup(name);
@@ -666,6 +672,8 @@ KvamOpUpdateTable(const JsonbValue *req, KvamOut *out)
 					  "One or more parameter values were invalid: Table does not have an enabled stream to disable");
 		def->stream_enabled = stream_on;
 		if (stream_on)
+			KvamStreamEnabling();	/* the stream slot, before any write */
+		if (stream_on)
 		{
 			def->stream_view_type = viewtype;
 			def->stream_label = NULL;	/* a new stream: a new label */
@@ -692,6 +700,8 @@ KvamOpUpdateTable(const JsonbValue *req, KvamOut *out)
 		def->description = KvamDescriptionWith(def, "DeletionProtectionEnabled",
 											   KvamJsonText(&v));
 	KvamCatalogUpdate(def);
+	if (have_ss && !stream_on)
+		KvamStreamDisabled();	/* the last stream drops the slot */
 	KvamDescribeTableOut(out, "TableDescription", KvamCatalogLookup(name), "ACTIVE");
 }
 
@@ -713,4 +723,6 @@ KvamOpDeleteTable(const JsonbValue *req, KvamOut *out)
 					  quote_qualified_identifier(get_namespace_name(get_rel_namespace(def->relid)),
 												 get_rel_name(def->relid))));
 	KvamCatalogDelete(name);
+	if (def->stream_enabled)
+		KvamStreamDisabled();	/* the last stream drops the slot */
 }

@@ -1,0 +1,388 @@
+/*-------------------------------------------------------------------------
+ *
+ * store.c
+ *	  The database's stream slot and the retained store of DynamoDB Streams
+ *	  records: lifecycle hooks, the pump, retention (store.h).
+ *
+ * Layout (sql/install/50_streams.sql):
+ *
+ *	  kvam.stream_records (seq, relid, stream_label, shard, commit_time,
+ *						   record)   one row per record, seq = SequenceNumber
+ *	  kvam.stream_state (pumped_lsn, horizon)   exactly one row
+ *
+ * Invariants:
+ *	- Every record with seq > horizon whose transaction committed before
+ *	  pumped_lsn is in kvam.stream_records (or was trimmed, which raises
+ *	  horizon).  The slot's confirmed position never passes pumped_lsn, and
+ *	  pumped_lsn is only moved in the transaction that stored the records,
+ *	  so a rolled-back pump or a crash loses nothing: the next pump decodes
+ *	  the same transactions again and ON CONFLICT drops the duplicates
+ *	  (sequence numbers are the same every time a transaction is decoded).
+ *	- Pumps are serialised by a transaction-level advisory lock (a slot can
+ *	  be used by one backend at a time).
+ *	- horizon only grows; records at or below it are deleted.
+ *
+ * Everything runs through SPI as the owner of kvam.stream_records (an
+ * API user needs neither the REPLICATION attribute nor access to the
+ * store; the read API checks SELECT on the table instead).
+ *
+ * IDENTIFICATION
+ *	  src/stream/store.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "am/kvam_am.h"
+#include "lsm/meta.h"
+#include "stream/store.h"
+
+int			kvam_stream_retention = 24 * 60 * 60;
+int			kvam_stream_iterator_lifetime = 15 * 60;
+
+/* Records decoded per pump at most (the rest waits for the next call). */
+#define PUMP_BATCH 100000
+
+/* advisory lock key pair serialising pumps ('kvam', 'strm') */
+#define PUMP_LOCK_KEY1 0x6b76616d
+#define PUMP_LOCK_KEY2 0x7374726d
+
+void
+KvamStreamDefineGucs(void)
+{
+	DefineCustomIntVariable("kvam.stream_retention",
+							"How long DynamoDB Streams records are kept.",
+							"Records older than this are trimmed at the next Streams call.",
+							&kvam_stream_retention,
+							24 * 60 * 60, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("kvam.stream_iterator_lifetime",
+							"How long a shard iterator of GetShardIterator stays valid.",
+							NULL,
+							&kvam_stream_iterator_lifetime,
+							15 * 60, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+}
+
+char *
+KvamStreamSlotName(void)
+{
+	return psprintf("kvam_streams_%u", MyDatabaseId);
+}
+
+/* ------------------------------------------------------------------ */
+/* SPI as the owner of the store										  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * KvamStoreBegin: see store.h.
+ */
+void
+KvamStoreBegin(KvamStoreScope *s)
+{
+	Oid			nsp = get_namespace_oid("kvam", false);
+	Oid			relid = get_relname_relid("stream_records", nsp);
+	Oid			owner;
+	HeapTuple	tup;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "kvam.stream_records is missing");
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	GetUserIdAndSecContext(&s->save_userid, &s->save_sec);
+	SetUserIdAndSecContext(owner, s->save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+void
+KvamStoreEnd(KvamStoreScope *s)
+{
+	SPI_finish();
+	SetUserIdAndSecContext(s->save_userid, s->save_sec);
+}
+
+/* Run 'sql' with one text parameter; returns SPI's result code. */
+static int
+exec1(const char *sql, const char *arg, bool read_only)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	int			rc;
+
+	values[0] = CStringGetTextDatum(arg ? arg : "");
+	/*
+	 * Never read-only: a read-only SPI query would use the calling
+	 * statement's snapshot and miss what this transaction just wrote
+	 * (the catalog row of the control plane, records a pump stored).
+	 */
+	(void) read_only;
+	rc = SPI_execute_with_args(sql, arg ? 1 : 0, types, values, NULL, false, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI failed (%s): %s", SPI_result_code_string(rc), sql);
+	return rc;
+}
+
+/* The first column of the first row as text, or NULL. */
+static char *
+value1(void)
+{
+	if (SPI_processed == 0)
+		return NULL;
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
+/* The slot's wal_status, or NULL when the slot does not exist. */
+static char *
+slot_status(const char *slot)
+{
+	exec1("SELECT coalesce(wal_status, 'unknown') FROM pg_catalog.pg_replication_slots "
+		  "WHERE slot_name = $1", slot, true);
+	return value1();
+}
+
+static bool
+any_stream_enabled(void)
+{
+	exec1("SELECT 1 FROM kvam.tables WHERE stream_enabled LIMIT 1", NULL, true);
+	return SPI_processed > 0;
+}
+
+/*
+ * Create the slot (dropping a lost one first).  'gap': changes since the
+ * old slot may be missing, so everything before the new slot is trimmed.
+ */
+static void
+create_slot(const char *slot, bool drop_first, bool gap)
+{
+	if (GetTopTransactionIdIfAny() != InvalidTransactionId)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("cannot create the stream slot \"%s\" in a transaction that has performed writes",
+						slot),
+				 errhint("Enable the first stream of a database, or read streams after the slot was lost, at the start of a transaction.")));
+	if (drop_first)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("stream slot \"%s\" was invalidated: stream records up to now are trimmed",
+						slot),
+				 errhint("Read streams more often, or raise max_slot_wal_keep_size.")));
+		exec1("SELECT pg_catalog.pg_drop_replication_slot($1)", slot, false);
+	}
+	exec1("SELECT pg_catalog.pg_create_logical_replication_slot($1, 'kvam')", slot, false);
+	if (gap)
+	{
+		exec1("UPDATE kvam.stream_state SET horizon = lpad((pg_catalog.pg_current_wal_insert_lsn()"
+			  " - '0/0')::text, 20, '0') || '0000000000'", NULL, false);
+		exec1("DELETE FROM kvam.stream_records WHERE seq <= (SELECT horizon FROM kvam.stream_state)",
+			  NULL, false);
+	}
+}
+
+/*
+ * KvamStreamEnabling: see store.h.
+ */
+void
+KvamStreamEnabling(void)
+{
+	KvamStoreScope s;
+	char	   *slot = KvamStreamSlotName();
+	char	   *status;
+
+	KvamStoreBegin(&s);
+	status = slot_status(slot);
+	if (status == NULL)
+		create_slot(slot, false, false);
+	else if (strcmp(status, "lost") == 0)
+		create_slot(slot, true, true);
+	KvamStoreEnd(&s);
+}
+
+/*
+ * KvamStreamDisabled: see store.h.
+ */
+void
+KvamStreamDisabled(void)
+{
+	KvamStoreScope s;
+	char	   *slot = KvamStreamSlotName();
+	bool		drop;
+
+	KvamStoreBegin(&s);
+	drop = !any_stream_enabled() && slot_status(slot) != NULL;
+	KvamStoreEnd(&s);
+	if (!drop)
+		return;
+	KvamStreamPump();
+	KvamStoreBegin(&s);
+	exec1("SELECT pg_catalog.pg_drop_replication_slot(slot_name) "
+		  "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", slot, false);
+	KvamStoreEnd(&s);
+}
+
+/* Trim records past retention and below the horizon. */
+static void
+trim(void)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(kvam_stream_retention)};
+
+	if (SPI_execute_with_args("WITH d AS (DELETE FROM kvam.stream_records "
+							  "  WHERE commit_time < now() - make_interval(secs => $1) RETURNING seq) "
+							  "UPDATE kvam.stream_state SET horizon = (SELECT max(seq) FROM d) "
+							  "WHERE (SELECT max(seq) FROM d) > horizon",
+							  1, types, values, NULL, false, 0) < 0)
+		elog(ERROR, "could not trim kvam.stream_records");
+	exec1("DELETE FROM kvam.stream_records WHERE seq <= (SELECT horizon FROM kvam.stream_state)",
+		  NULL, false);
+}
+
+/*
+ * KvamStreamPump: see store.h.
+ */
+int64
+KvamStreamPump(void)
+{
+	KvamStoreScope s;
+	char	   *slot = KvamStreamSlotName();
+	char	   *status;
+	char	   *flush;
+	int64		stored = 0;
+	int64		rows;
+	bool		isnull;
+	Oid			types[3] = {TEXTOID, INT4OID, PG_LSNOID};
+	Datum		values[3];
+
+	KvamStoreBegin(&s);
+	exec1(psprintf("SELECT pg_catalog.pg_advisory_xact_lock(%d, %d)",
+				   PUMP_LOCK_KEY1, PUMP_LOCK_KEY2), NULL, false);
+	status = slot_status(slot);
+	if (status == NULL || strcmp(status, "lost") == 0)
+	{
+		/* no slot: nothing to pump, unless a stream lost it */
+		if (!any_stream_enabled() ||
+			GetTopTransactionIdIfAny() != InvalidTransactionId)
+		{
+			trim();
+			KvamStoreEnd(&s);
+			return 0;
+		}
+		create_slot(slot, status != NULL, true);
+	}
+
+	/* move the slot up to what committed pumps stored */
+	exec1("SELECT pg_catalog.pg_replication_slot_advance($1, s.pumped_lsn) "
+		  "FROM kvam.stream_state s, pg_catalog.pg_replication_slots r "
+		  "WHERE r.slot_name = $1 AND s.pumped_lsn > r.confirmed_flush_lsn", slot, false);
+
+	/* everything committed before 'flush' will be decoded below */
+	exec1("SELECT pg_catalog.pg_current_wal_flush_lsn()", NULL, true);
+	flush = value1();
+
+	values[0] = CStringGetTextDatum(slot);
+	values[1] = Int32GetDatum(PUMP_BATCH);
+	values[2] = DirectFunctionCall1(pg_lsn_in, CStringGetDatum(flush));
+	if (SPI_execute_with_args(
+							  "WITH c AS MATERIALIZED ("
+							  "  SELECT lsn, data FROM pg_catalog.pg_logical_slot_peek_changes($1, NULL, $2, "
+							  "    'kvam-routing', 'on')), "
+							  "r AS (SELECT data, split_part(data, E'\\t', 1) AS h FROM c WHERE data <> 'C'), "
+							  "ins AS (INSERT INTO kvam.stream_records "
+							  "    (seq, relid, stream_label, shard, commit_time, record) "
+							  "  SELECT split_part(h, ' ', 1), split_part(h, ' ', 2)::oid, split_part(h, ' ', 5), "
+							  "    kvam._stream_shard(split_part(h, ' ', 2)::oid, split_part(h, ' ', 3)), "
+							  "    to_timestamp(split_part(h, ' ', 4)::numeric / 1000000), "
+							  "    substr(data, length(h) + 2) "
+							  "  FROM r WHERE split_part(h, ' ', 1) > (SELECT horizon FROM kvam.stream_state) "
+							  "  ON CONFLICT (seq) DO NOTHING RETURNING 1), "
+							  "n AS (SELECT count(*) AS rows, max(lsn) AS lsn FROM c), "
+							  "u AS (UPDATE kvam.stream_state SET pumped_lsn = "
+							  "    greatest(pumped_lsn, n.lsn, CASE WHEN n.rows < $2 THEN $3 END) FROM n) "
+							  "SELECT (SELECT count(*) FROM ins), (SELECT rows FROM n)",
+							  3, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not pump stream slot \"%s\"", slot);
+	stored = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	(void) rows;
+	trim();
+	KvamStoreEnd(&s);
+	return stored;
+}
+
+/*
+ * KvamStreamHorizon: see store.h.
+ */
+char *
+KvamStreamHorizon(void)
+{
+	KvamStoreScope s;
+	char	   *h;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	KvamStoreBegin(&s);
+	exec1("SELECT horizon FROM kvam.stream_state", NULL, true);
+	h = value1();
+	h = MemoryContextStrdup(cxt, h ? h : "000000000000000000000000000000");
+	KvamStoreEnd(&s);
+	return h;
+}
+
+PG_FUNCTION_INFO_V1(kvam_stream_pump);
+PG_FUNCTION_INFO_V1(kvam__stream_shard);
+
+/*
+ * kvam_stream_pump is kvam.stream_pump() RETURNS bigint: one pump (for a
+ * scheduler such as pg_cron, so that unread streams do not hold WAL).
+ */
+Datum
+kvam_stream_pump(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(KvamStreamPump());
+}
+
+/*
+ * kvam__stream_shard is kvam._stream_shard(relid oid, hash text) RETURNS
+ * int: the id of the partition of table 'relid' that holds partition hash
+ * 'hash' (decimal uint64), or -1 when the table is gone.
+ */
+Datum
+kvam__stream_shard(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	char	   *s = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	uint64		hash = strtou64(s, NULL, 10);
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+	int32		partid = -1;
+
+	if (rel != NULL)
+	{
+		if (KvamIsKvamRelation(rel))
+		{
+			KvamRelInfo *info = KvamRelGetInfo(rel);
+
+			partid = (int32) info->parts[KvamRelFindPartition(info, hash)].partid;
+		}
+		relation_close(rel, AccessShareLock);
+	}
+	PG_RETURN_INT32(partid);
+}
