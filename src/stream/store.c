@@ -20,6 +20,9 @@
  *	  (sequence numbers are the same every time a transaction is decoded).
  *	- Pumps are serialised by a transaction-level advisory lock (a slot can
  *	  be used by one backend at a time).
+ *	- The slot is only moved to a committed pumped_lsn: a pump does not
+ *	  move it when an earlier pump of the same transaction wrote
+ *	  pumped_lsn (last_pump_xid).
  *	- horizon only grows; records at or below it are deleted.
  *
  * Everything runs through SPI as the owner of kvam.stream_records (an
@@ -58,6 +61,14 @@ int			kvam_stream_iterator_lifetime = 15 * 60;
 
 /* Records decoded per pump at most (the rest waits for the next call). */
 #define PUMP_BATCH 100000
+
+/*
+ * The top transaction of this backend's last pump that stored something.
+ * A second pump in that transaction must not move the slot to the
+ * pumped_lsn the first one wrote: that value is not committed yet, and
+ * moving the slot is not transactional.
+ */
+static TransactionId last_pump_xid = InvalidTransactionId;
 
 /* advisory lock key pair serialising pumps ('kvam', 'strm') */
 #define PUMP_LOCK_KEY1 0x6b76616d
@@ -291,9 +302,11 @@ KvamStreamPump(void)
 	}
 
 	/* move the slot up to what committed pumps stored */
-	exec1("SELECT pg_catalog.pg_replication_slot_advance($1, s.pumped_lsn) "
-		  "FROM kvam.stream_state s, pg_catalog.pg_replication_slots r "
-		  "WHERE r.slot_name = $1 AND s.pumped_lsn > r.confirmed_flush_lsn", slot, false);
+	if (!TransactionIdIsValid(last_pump_xid) ||
+		last_pump_xid != GetTopTransactionIdIfAny())
+		exec1("SELECT pg_catalog.pg_replication_slot_advance($1, s.pumped_lsn) "
+			  "FROM kvam.stream_state s, pg_catalog.pg_replication_slots r "
+			  "WHERE r.slot_name = $1 AND s.pumped_lsn > r.confirmed_flush_lsn", slot, false);
 
 	/* everything committed before 'flush' will be decoded below */
 	exec1("SELECT pg_catalog.pg_current_wal_flush_lsn()", NULL, true);
@@ -324,6 +337,7 @@ KvamStreamPump(void)
 	stored = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	(void) rows;
+	last_pump_xid = GetTopTransactionIdIfAny();
 	trim();
 	KvamStoreEnd(&s);
 	return stored;
