@@ -8,18 +8,22 @@
 # Two phases write the same changes: first into the DynamoDB table "ddb"
 # (kvam.create_table; REPLICA IDENTITY FULL, as a NEW_AND_OLD_IMAGES stream
 # needs), then into the heap table "h" (REPLICA IDENTITY FULL): N inserts
-# in transactions of 1000 rows, then N/10 updates of one attribute.  A
+# in transactions of T rows, then N/10 updates of the item.  A
 # slot "sk" (plugin kvam, options all-tables + NEW_AND_OLD_IMAGES) is made
 # before phase 1 and read up to the end of phase 1; a slot "sw" (wal2json,
 # format-version 2) is made between the phases.  Both are read with
 # pg_logical_slot_peek_changes (nothing consumed, so every repetition
 # decodes the same WAL), alternating, --reps times; the server times each
-# read (clock_timestamp around a count(*) of the rows).  Medians reported.
+# read (clock_timestamp around a count(*) of the rows).  Throughput counts
+# changes (wal2json's BEGIN/COMMIT rows left out).  Medians reported.
 #
 # Results: bench/results/decode/ (decode_runs.csv, decode_summary.csv,
 # settings.csv, machine.csv); report: docs/benchmarks-streams.md
 #
-# Usage: bench/decode.sh [--items N] [--reps R] [--keep] [--perf]
+# Usage: bench/decode.sh [--items N] [--txn-size T] [--reps R] [--keep] [--perf]
+#   --txn-size: inserts per transaction (default 1000; 1 = every insert and
+#               update its own transaction, which stresses per-transaction
+#               costs)
 #   --perf: also record a perf profile of two kvam reads (bench/results/
 #           decode/decode_perf_kvam.txt, top symbols)
 # Defaults: --items 100000 --reps 5
@@ -37,6 +41,7 @@ RES=$B/results/decode
 DOCS=$ROOT/docs
 
 N=100000
+T=1000
 reps=5
 sync_commit=off
 keep=
@@ -49,6 +54,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 		--items) N=$2; shift 2 ;;
 		--reps) reps=$2; shift 2 ;;
+		--txn-size) T=$2; shift 2 ;;
 		--keep) keep=1; shift ;;
 		--perf) perf=1; shift ;;
 		-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
@@ -85,16 +91,28 @@ BEGIN
 END $$;
 SQL
 
-# write PHASE TABLE: N inserts (1000 per transaction), N/10 updates
+# write TABLE: N inserts ($T per transaction), N/10 updates (1000 per
+# transaction; one per transaction when T is 1)
 write_changes() {
 	local t=$1 b
-	for ((b = 0; b < N; b += 1000)); do
+	if [ "$T" -eq 1 ]; then
+		local ity=kvam.item
+		[ "$t" = h ] && ity=jsonb
+		psqlb >/dev/null <<SQL
+SELECT format('INSERT INTO $t VALUES (%L, %L, %L::$ity)', bench_pk(i), bench_sk(i), '{' || bench_ditem(i) || '}')
+FROM generate_series(0::bigint, $N - 1) i \\gexec
+SELECT format('UPDATE $t SET item = %L::$ity WHERE pk = %L AND sk = %L', '{' || bench_ditem(i + 1) || '}', bench_pk(i), bench_sk(i))
+FROM generate_series(0::bigint, $N - 1, 10) i \\gexec
+SQL
+		return
+	fi
+	for ((b = 0; b < N; b += T)); do
 		if [ "$t" = ddb ]; then
 			q "INSERT INTO ddb SELECT bench_pk(i), bench_sk(i), ('{' || bench_ditem(i) || '}')::kvam.item
-			   FROM generate_series($b::bigint, least($b + 999, $N - 1)) i" >/dev/null
+			   FROM generate_series($b::bigint, least($b + $T - 1, $N - 1)) i" >/dev/null
 		else
 			q "INSERT INTO h SELECT bench_pk(i), bench_sk(i), ('{' || bench_ditem(i) || '}')::jsonb
-			   FROM generate_series($b::bigint, least($b + 999, $N - 1)) i" >/dev/null
+			   FROM generate_series($b::bigint, least($b + $T - 1, $N - 1)) i" >/dev/null
 		fi
 	done
 	for ((b = 0; b < N / 10; b += 1000)); do
@@ -113,17 +131,22 @@ write_changes() {
 q "SELECT 'ok' FROM pg_create_logical_replication_slot('sk', 'kvam')" >/dev/null
 say "phase 1: kvam table"
 write_changes ddb
+q "CHECKPOINT" >/dev/null	# with synchronous_commit off: flush the WAL a slot reads
 END_K=$(lsn)
 q "SELECT 'ok' FROM pg_create_logical_replication_slot('sw', 'wal2json')" >/dev/null
 say "phase 2: heap table"
 write_changes h
-END_W=$(lsn)
 q "CHECKPOINT" >/dev/null
+END_W=$(lsn)
 
 KOPTS="'all-tables', 'on', 'view-type', 'NEW_AND_OLD_IMAGES'"
 WOPTS="'format-version', '2'"
-RUNS_CSV=$RES/decode_runs.csv
-echo "items,rep,plugin,records,secs,records_per_s" >"$RUNS_CSV"
+RUNS_CSV=$RES/decode_runs_t$T.csv
+echo "items,txn_size,rep,plugin,records,secs,records_per_s" >"$RUNS_CSV"
+# records = changes: wal2json format 2 also writes a row per BEGIN and COMMIT
+CK=$(q "SELECT count(*) FROM pg_logical_slot_peek_changes('sk', '$END_K', NULL, $KOPTS)")
+CW=$(q "SELECT count(*) FROM pg_logical_slot_peek_changes('sw', '$END_W', NULL, $WOPTS)
+        WHERE data NOT LIKE '{\"action\":\"B\"%' AND data NOT LIKE '{\"action\":\"C\"%'")
 for rep in $(seq 0 "$reps"); do
 	for p in kvam wal2json; do
 		if [ $p = kvam ]; then
@@ -131,11 +154,11 @@ for rep in $(seq 0 "$reps"); do
 		else
 			r=$(q "SELECT n || ',' || secs FROM bench_peek('sw', '$END_W', $WOPTS)")
 		fi
-		n=${r%,*}
 		secs=${r#*,}
+		if [ $p = kvam ]; then n=$CK; else n=$CW; fi
 		# rep 0 warms the caches and is not recorded
 		[ "$rep" -eq 0 ] && continue
-		echo "$N,$rep,$p,$n,$secs,$(echo "$n / $secs" | bc -l | cut -d. -f1)" >>"$RUNS_CSV"
+		echo "$N,$T,$rep,$p,$n,$secs,$(echo "$n / $secs" | bc -l | cut -d. -f1)" >>"$RUNS_CSV"
 		say "rep $rep $p: $n records in $secs s"
 	done
 done
@@ -157,10 +180,12 @@ SQL
 fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-mk=$(awk -F, '$3=="kvam" {print $5}' "$RUNS_CSV" | median)
-mw=$(awk -F, '$3=="wal2json" {print $5}' "$RUNS_CSV" | median)
-nk=$(awk -F, '$3=="kvam" {print $4; exit}' "$RUNS_CSV")
-nw=$(awk -F, '$3=="wal2json" {print $4; exit}' "$RUNS_CSV")
+mk=$(awk -F, '$4=="kvam" {print $6}' "$RUNS_CSV" | median)
+mw=$(awk -F, '$4=="wal2json" {print $6}' "$RUNS_CSV" | median)
+nk=$(awk -F, '$4=="kvam" {print $5; exit}' "$RUNS_CSV")
+nw=$(awk -F, '$4=="wal2json" {print $5; exit}' "$RUNS_CSV")
 ratio=$(echo "($nk / $mk) / ($nw / $mw)" | bc -l)
 say "median: kvam $nk records in $mk s, wal2json $nw records in $mw s; ratio $(printf %.2f "$ratio")"
-printf '%s,%s,%s,%s,%s,%.3f\n' "$N" "$nk" "$mk" "$nw" "$mw" "$ratio" >"$RES/decode_summary.csv"
+[ -f "$RES/decode_summary.csv" ] ||
+	echo "items,txn_size,kvam_records,kvam_median_s,wal2json_records,wal2json_median_s,ratio" >"$RES/decode_summary.csv"
+printf '%s,%s,%s,%s,%s,%s,%.3f\n' "$N" "$T" "$nk" "$mk" "$nw" "$mw" "$ratio" >>"$RES/decode_summary.csv"

@@ -24,8 +24,8 @@
  * without it OldImage is left out.
  *
  * Memory: each change is rendered in a context reset per change; what is
- * known of tables is cached per transaction (the catalog the historic
- * snapshot shows can change between transactions).
+ * known of tables is cached until a transaction that changed the catalog
+ * is decoded (the catalog the historic snapshot shows changes only then).
  *
  * IDENTIFICATION
  *	  src/stream/plugin.c
@@ -56,8 +56,10 @@
 typedef struct StreamState
 {
 	MemoryContext change_cxt;	/* reset per change */
-	MemoryContext txn_cxt;		/* reset per transaction: the table cache */
+	MemoryContext txn_cxt;		/* the table cache, reset after catalog changes */
 	HTAB	   *tables;			/* relid -> TableEntry, in txn_cxt */
+	bool		cache_current;	/* entries show the catalog after catalog_lsn */
+	XLogRecPtr	catalog_lsn;	/* end of the last catalog change decoded */
 	bool		all_tables;		/* option all-tables */
 	KvamStreamView view;		/* option view-type, or NONE: the table's */
 	bool		only_local;		/* option only-local */
@@ -142,18 +144,37 @@ stream_shutdown(LogicalDecodingContext *ctx)
 	MemoryContextDelete(st->txn_cxt);
 }
 
+/*
+ * What is known of tables (read with a change's historic snapshot) stays
+ * valid while the catalog does not change.  The cache is emptied for a
+ * transaction that changed the catalog (kvam.tables is a user catalog
+ * table, so enabling a stream is such a change; so are ALTER and DROP),
+ * for one with subtransactions (their catalog changes may not be flagged
+ * on the top transaction), and for one whose first change is older than
+ * the last catalog change decoded (its snapshots do not show that change);
+ * entries read by those transactions are not kept for the next one.
+ */
 static void
 stream_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 {
 	StreamState *st = ctx->output_plugin_private;
-	HASHCTL		hc;
+	bool		catalog = rbtxn_has_catalog_changes(txn) || txn->nsubtxns > 0;
+	bool		current = !catalog && txn->first_lsn > st->catalog_lsn;
 
-	MemoryContextReset(st->txn_cxt);
-	hc.keysize = sizeof(Oid);
-	hc.entrysize = sizeof(TableEntry);
-	hc.hcxt = st->txn_cxt;
-	st->tables = hash_create("kvam stream tables", 16, &hc,
-							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	if (st->tables == NULL || !current || !st->cache_current)
+	{
+		HASHCTL		hc;
+
+		MemoryContextReset(st->txn_cxt);
+		hc.keysize = sizeof(Oid);
+		hc.entrysize = sizeof(TableEntry);
+		hc.hcxt = st->txn_cxt;
+		st->tables = hash_create("kvam stream tables", 16, &hc,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	if (catalog)
+		st->catalog_lsn = Max(st->catalog_lsn, txn->end_lsn);
+	st->cache_current = current;
 	st->seq = 0;
 }
 
