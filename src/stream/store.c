@@ -132,21 +132,20 @@ KvamStoreEnd(KvamStoreScope *s)
 	SetUserIdAndSecContext(s->save_userid, s->save_sec);
 }
 
-/* Run 'sql' with one text parameter; returns SPI's result code. */
+/*
+ * Run 'sql' with one text parameter (or none when 'arg' is NULL); returns
+ * SPI's result code.  Never read-only: a read-only SPI query would use the
+ * calling statement's snapshot and miss what this transaction just wrote
+ * (the catalog row of the control plane, records a pump stored).
+ */
 static int
-exec1(const char *sql, const char *arg, bool read_only)
+exec1(const char *sql, const char *arg)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
 	int			rc;
 
 	values[0] = CStringGetTextDatum(arg ? arg : "");
-	/*
-	 * Never read-only: a read-only SPI query would use the calling
-	 * statement's snapshot and miss what this transaction just wrote
-	 * (the catalog row of the control plane, records a pump stored).
-	 */
-	(void) read_only;
 	rc = SPI_execute_with_args(sql, arg ? 1 : 0, types, values, NULL, false, 0);
 	if (rc < 0)
 		elog(ERROR, "SPI failed (%s): %s", SPI_result_code_string(rc), sql);
@@ -167,14 +166,14 @@ static char *
 slot_status(const char *slot)
 {
 	exec1("SELECT coalesce(wal_status, 'unknown') FROM pg_catalog.pg_replication_slots "
-		  "WHERE slot_name = $1", slot, true);
+		  "WHERE slot_name = $1", slot);
 	return value1();
 }
 
 static bool
 any_stream_enabled(void)
 {
-	exec1("SELECT 1 FROM kvam.tables WHERE stream_enabled LIMIT 1", NULL, true);
+	exec1("SELECT 1 FROM kvam.tables WHERE stream_enabled LIMIT 1", NULL);
 	return SPI_processed > 0;
 }
 
@@ -198,15 +197,15 @@ create_slot(const char *slot, bool drop_first, bool gap)
 				 errmsg("stream slot \"%s\" was invalidated: stream records up to now are trimmed",
 						slot),
 				 errhint("Read streams more often, or raise max_slot_wal_keep_size.")));
-		exec1("SELECT pg_catalog.pg_drop_replication_slot($1)", slot, false);
+		exec1("SELECT pg_catalog.pg_drop_replication_slot($1)", slot);
 	}
-	exec1("SELECT pg_catalog.pg_create_logical_replication_slot($1, 'kvam')", slot, false);
+	exec1("SELECT pg_catalog.pg_create_logical_replication_slot($1, 'kvam')", slot);
 	if (gap)
 	{
 		exec1("UPDATE kvam.stream_state SET horizon = lpad((pg_catalog.pg_current_wal_insert_lsn()"
-			  " - '0/0')::text, 20, '0') || '0000000000'", NULL, false);
+			  " - '0/0')::text, 20, '0') || '0000000000'", NULL);
 		exec1("DELETE FROM kvam.stream_records WHERE seq <= (SELECT horizon FROM kvam.stream_state)",
-			  NULL, false);
+			  NULL);
 	}
 }
 
@@ -247,7 +246,7 @@ KvamStreamDisabled(void)
 	KvamStreamPump();
 	KvamStoreBegin(&s);
 	exec1("SELECT pg_catalog.pg_drop_replication_slot(slot_name) "
-		  "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", slot, false);
+		  "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", slot);
 	KvamStoreEnd(&s);
 }
 
@@ -265,7 +264,7 @@ trim(void)
 							  1, types, values, NULL, false, 0) < 0)
 		elog(ERROR, "could not trim kvam.stream_records");
 	exec1("DELETE FROM kvam.stream_records WHERE seq <= (SELECT horizon FROM kvam.stream_state)",
-		  NULL, false);
+		  NULL);
 }
 
 /*
@@ -286,7 +285,7 @@ KvamStreamPump(void)
 
 	KvamStoreBegin(&s);
 	exec1(psprintf("SELECT pg_catalog.pg_advisory_xact_lock(%d, %d)",
-				   PUMP_LOCK_KEY1, PUMP_LOCK_KEY2), NULL, false);
+				   PUMP_LOCK_KEY1, PUMP_LOCK_KEY2), NULL);
 	status = slot_status(slot);
 	if (status == NULL || strcmp(status, "lost") == 0)
 	{
@@ -306,10 +305,10 @@ KvamStreamPump(void)
 		last_pump_xid != GetTopTransactionIdIfAny())
 		exec1("SELECT pg_catalog.pg_replication_slot_advance($1, s.pumped_lsn) "
 			  "FROM kvam.stream_state s, pg_catalog.pg_replication_slots r "
-			  "WHERE r.slot_name = $1 AND s.pumped_lsn > r.confirmed_flush_lsn", slot, false);
+			  "WHERE r.slot_name = $1 AND s.pumped_lsn > r.confirmed_flush_lsn", slot);
 
 	/* everything committed before 'flush' will be decoded below */
-	exec1("SELECT pg_catalog.pg_current_wal_flush_lsn()", NULL, true);
+	exec1("SELECT pg_catalog.pg_current_wal_flush_lsn()", NULL);
 	flush = value1();
 
 	values[0] = CStringGetTextDatum(slot);
@@ -354,7 +353,7 @@ KvamStreamHorizon(void)
 	MemoryContext cxt = CurrentMemoryContext;
 
 	KvamStoreBegin(&s);
-	exec1("SELECT horizon FROM kvam.stream_state", NULL, true);
+	exec1("SELECT horizon FROM kvam.stream_state", NULL);
 	h = value1();
 	h = MemoryContextStrdup(cxt, h ? h : "000000000000000000000000000000");
 	KvamStoreEnd(&s);
