@@ -23,7 +23,9 @@
  *	- The slot is only moved to a committed pumped_lsn: a pump does not
  *	  move it when an earlier pump of the same transaction wrote
  *	  pumped_lsn (last_pump_xid).
- *	- horizon only grows; records at or below it are deleted.
+ *	- horizon only grows; records at or below it are deleted.  A gap
+ *	  (a lost slot re-created) is recorded durably outside the transaction
+ *	  too (the gap file), so a rollback cannot hide it.
  *
  * Everything runs through SPI as the owner of kvam.stream_records (an
  * API user needs neither the REPLICATION attribute nor access to the
@@ -46,6 +48,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/fd.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -178,8 +181,96 @@ any_stream_enabled(void)
 }
 
 /*
+ * The gap file: the trim horizon set when a lost slot was re-created.
+ * Re-creating a slot is not transactional, so the horizon that announces
+ * the gap must not be either: it is written to
+ * pg_logical/kvam_stream_horizon_<database oid> (durably) and folded into
+ * kvam.stream_state by every pump.
+ */
+static void
+gap_path(char *path)
+{
+	snprintf(path, MAXPGPATH, "pg_logical/kvam_stream_horizon_%u", MyDatabaseId);
+}
+
+static void
+gap_write(const char *seq)
+{
+	char		path[MAXPGPATH];
+	char		tmp[MAXPGPATH];
+	int			fd;
+
+	gap_path(path);
+	snprintf(tmp, MAXPGPATH, "%s.tmp", path);
+	fd = OpenTransientFile(tmp, O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create file \"%s\": %m", tmp)));
+	errno = 0;
+	if (write(fd, seq, KVAM_SEQ_LEN) != KVAM_SEQ_LEN)
+	{
+		if (errno == 0)
+			errno = ENOSPC;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not write file \"%s\": %m", tmp)));
+	}
+	if (pg_fsync(fd) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not fsync file \"%s\": %m", tmp)));
+	CloseTransientFile(fd);
+	durable_rename(tmp, path, ERROR);
+}
+
+/* The gap file's horizon, or NULL when there is none. */
+static char *
+gap_read(void)
+{
+	char		path[MAXPGPATH];
+	char		seq[KVAM_SEQ_LEN + 1];
+	int			fd;
+	int			n;
+
+	gap_path(path);
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+	{
+		if (errno == ENOENT)
+			return NULL;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\": %m", path)));
+	}
+	n = read(fd, seq, KVAM_SEQ_LEN);
+	CloseTransientFile(fd);
+	if (n != KVAM_SEQ_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("file \"%s\" is damaged", path)));
+	seq[KVAM_SEQ_LEN] = '\0';
+	return pstrdup(seq);
+}
+
+/* Raise kvam.stream_state.horizon to the gap file's, if that is higher. */
+static void
+gap_fold(void)
+{
+	char	   *seq = gap_read();
+
+	if (seq == NULL)
+		return;
+	exec1("UPDATE kvam.stream_state SET horizon = $1 WHERE horizon < $1", seq);
+	exec1("DELETE FROM kvam.stream_records WHERE seq <= (SELECT horizon FROM kvam.stream_state)",
+		  NULL);
+}
+
+/*
  * Create the slot (dropping a lost one first).  'gap': changes since the
- * old slot may be missing, so everything before the new slot is trimmed.
+ * old slot may be missing, so everything before the new slot is trimmed:
+ * the horizon moves to the current end of WAL, before the new slot starts
+ * (so every transaction the new slot decodes is above it).
  */
 static void
 create_slot(const char *slot, bool drop_first, bool gap)
@@ -190,6 +281,12 @@ create_slot(const char *slot, bool drop_first, bool gap)
 				 errmsg("cannot create the stream slot \"%s\" in a transaction that has performed writes",
 						slot),
 				 errhint("Enable the first stream of a database, or read streams after the slot was lost, at the start of a transaction.")));
+	if (gap)
+	{
+		exec1("SELECT lpad((pg_catalog.pg_current_wal_insert_lsn() - '0/0')::text, 20, '0')"
+			  " || '0000000000'", NULL);
+		gap_write(value1());
+	}
 	if (drop_first)
 	{
 		ereport(WARNING,
@@ -201,12 +298,7 @@ create_slot(const char *slot, bool drop_first, bool gap)
 	}
 	exec1("SELECT pg_catalog.pg_create_logical_replication_slot($1, 'kvam')", slot);
 	if (gap)
-	{
-		exec1("UPDATE kvam.stream_state SET horizon = lpad((pg_catalog.pg_current_wal_insert_lsn()"
-			  " - '0/0')::text, 20, '0') || '0000000000'", NULL);
-		exec1("DELETE FROM kvam.stream_records WHERE seq <= (SELECT horizon FROM kvam.stream_state)",
-			  NULL);
-	}
+		gap_fold();
 }
 
 /*
@@ -286,6 +378,7 @@ KvamStreamPump(void)
 	KvamStoreBegin(&s);
 	exec1(psprintf("SELECT pg_catalog.pg_advisory_xact_lock(%d, %d)",
 				   PUMP_LOCK_KEY1, PUMP_LOCK_KEY2), NULL);
+	gap_fold();
 	status = slot_status(slot);
 	if (status == NULL || strcmp(status, "lost") == 0)
 	{
