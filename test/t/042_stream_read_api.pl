@@ -21,13 +21,8 @@ my $db = 'postgres';
 my $node = kvam_node('streamapi', allows_streaming => 'logical',
 	conf => "kvam.default_partitions = 4\n");
 $node->start;
+create_stream_table($node, $db, 'events', 'NEW_IMAGE');
 $node->safe_psql($db, q{
-	CREATE EXTENSION kvam;
-	SELECT kvam.create_table('{"TableName":"events",
-	  "KeySchema":[{"AttributeName":"p","KeyType":"HASH"}],
-	  "AttributeDefinitions":[{"AttributeName":"p","AttributeType":"S"}],
-	  "BillingMode":"PAY_PER_REQUEST",
-	  "StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_IMAGE"}}');
 	-- all records of a stream, every shard, from TRIM_HORIZON
 	CREATE FUNCTION all_records() RETURNS SETOF text LANGUAGE sql AS $$
 		WITH arn AS (SELECT kvam.list_streams('{"TableName":"events"}') -> 'Streams' -> 0 ->> 'StreamArn' AS a)

@@ -21,13 +21,8 @@ my $db = 'postgres';
 my $node = kvam_node('slotlost', allows_streaming => 'logical',
 	conf => "kvam.default_partitions = 2\nmax_slot_wal_keep_size = 1MB\n");
 $node->start;
+create_stream_table($node, $db, 'events', 'KEYS_ONLY');
 $node->safe_psql($db, q{
-	CREATE EXTENSION kvam;
-	SELECT kvam.create_table('{"TableName":"events",
-	  "KeySchema":[{"AttributeName":"p","KeyType":"HASH"}],
-	  "AttributeDefinitions":[{"AttributeName":"p","AttributeType":"S"}],
-	  "BillingMode":"PAY_PER_REQUEST",
-	  "StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"}}');
 	CREATE FUNCTION arn() RETURNS text LANGUAGE sql AS $$
 		SELECT kvam.list_streams('{"TableName":"events"}') -> 'Streams' -> 0 ->> 'StreamArn'
 	$$;
