@@ -20,7 +20,15 @@
 # Results: bench/results/decode/ (decode_runs.csv, decode_summary.csv,
 # settings.csv, machine.csv); report: docs/benchmarks-streams.md
 #
-# Usage: bench/decode.sh [--items N] [--txn-size T] [--reps R] [--keep] [--perf]
+# Stream lag (--lag S): afterwards, pgbench runs random PutItem upserts
+# (bench/workloads/api/put_api.sql, 2 clients, S seconds) while one
+# session polls a kvam slot every 100 ms with pg_logical_slot_get_changes
+# (option kvam-routing, which carries each record's commit time in
+# microseconds); lag of a record = when the poll returned it - its commit
+# time.  p50/p99 in bench/results/decode/decode_lag.csv.  This is the lag a
+# 100 ms polling consumer sees (decoding plus up to one poll interval).
+#
+# Usage: bench/decode.sh [--items N] [--txn-size T] [--reps R] [--lag S] [--keep] [--perf]
 #   --txn-size: inserts per transaction (default 1000; 1 = every insert and
 #               update its own transaction, which stresses per-transaction
 #               costs)
@@ -46,6 +54,7 @@ reps=5
 sync_commit=off
 keep=
 perf=
+lag=
 
 die() { echo "bench-decode: $*" >&2; exit 2; }
 say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
@@ -55,6 +64,7 @@ while [ $# -gt 0 ]; do
 		--items) N=$2; shift 2 ;;
 		--reps) reps=$2; shift 2 ;;
 		--txn-size) T=$2; shift 2 ;;
+		--lag) lag=$2; shift 2 ;;
 		--keep) keep=1; shift ;;
 		--perf) perf=1; shift ;;
 		-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
@@ -189,3 +199,38 @@ say "median: kvam $nk records in $mk s, wal2json $nw records in $mw s; ratio $(p
 [ -f "$RES/decode_summary.csv" ] ||
 	echo "items,txn_size,kvam_records,kvam_median_s,wal2json_records,wal2json_median_s,ratio" >"$RES/decode_summary.csv"
 printf '%s,%s,%s,%s,%s,%s,%.3f\n' "$N" "$T" "$nk" "$mk" "$nw" "$mw" "$ratio" >>"$RES/decode_summary.csv"
+
+if [ -n "$lag" ]; then
+	say "stream lag: random PutItem upserts for $lag s, polled every 100 ms"
+	q "SELECT 'ok' FROM pg_create_logical_replication_slot('sl', 'kvam')" >/dev/null
+	q "CREATE TABLE lag_samples (lag_ms float8)" >/dev/null
+	psqlb >/dev/null <<SQL &
+DO \$\$
+DECLARE
+	t_end timestamptz := clock_timestamp() + interval '$lag s' + interval '1 s';
+BEGIN
+	WHILE clock_timestamp() < t_end LOOP
+		INSERT INTO lag_samples
+		SELECT extract(epoch FROM clock_timestamp()
+		                          - to_timestamp(split_part(data, ' ', 4)::numeric / 1000000)) * 1000
+		FROM pg_logical_slot_get_changes('sl', NULL, NULL, 'kvam-routing', 'on', 'all-tables', 'on')
+		WHERE data <> 'C';
+		PERFORM pg_sleep(0.1);
+	END LOOP;
+END \$\$;
+SQL
+	poller=$!
+	"$BIN/pgbench" -n -M prepared -c 2 -j 2 -T "$lag" -D n="$N" -f "$B/workloads/api/put_api.sql" \
+		-h "$SOCK" -p "$port" -U postgres bench >"$S/lag_pgbench.txt" 2>&1 || say "pgbench failed"
+	wait "$poller"
+	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$S/lag_pgbench.txt")
+	{
+		echo "seconds,clients,tps,records,lag_p50_ms,lag_p99_ms,lag_max_ms"
+		q "SELECT '$lag,2,${tps:-0},' || count(*) || ',' ||
+		          round(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag_ms)::numeric, 1) || ',' ||
+		          round(percentile_cont(0.99) WITHIN GROUP (ORDER BY lag_ms)::numeric, 1) || ',' ||
+		          round(max(lag_ms)::numeric, 1) FROM lag_samples"
+	} >"$RES/decode_lag.csv"
+	say "lag: $(tail -1 "$RES/decode_lag.csv")"
+fi
+
