@@ -200,7 +200,7 @@ KvamOpGetShardIterator(const JsonbValue *req, KvamOut *out)
 		KvamRaise(KVAM_EX_VALIDATION,
 				  "SequenceNumber can only be specified when ShardIteratorType is AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER");
 
-	KvamStreamPump();
+	KvamStreamPump(false);
 	shards = KvamStreamShards(def, &n);
 	for (i = 0; i < n; i++)
 		if (strcmp(KvamShardId(&shards[i]), shard_id) == 0)
@@ -276,7 +276,7 @@ KvamOpGetRecords(const JsonbValue *req, KvamOut *out)
 	open = def != NULL && def->relid == it.relid && def->stream_enabled &&
 		def->stream_label != NULL && strcmp(def->stream_label, it.label) == 0;
 
-	KvamStreamPump();
+	KvamStreamPump(false);
 	check_trimmed(it.mode, it.seq);
 
 	values[0] = ObjectIdGetDatum(it.relid);

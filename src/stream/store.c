@@ -19,7 +19,9 @@
  *	  the same transactions again and ON CONFLICT drops the duplicates
  *	  (sequence numbers are the same every time a transaction is decoded).
  *	- Pumps are serialised by a transaction-level advisory lock (a slot can
- *	  be used by one backend at a time).
+ *	  be used by one backend at a time, and two uncommitted pumps would
+ *	  store the same records).  The read API does not wait for it: while
+ *	  another transaction holds it, a call reads what is stored.
  *	- The slot is only moved to a committed pumped_lsn: a pump does not
  *	  move it when an earlier pump of the same transaction wrote
  *	  pumped_lsn (last_pump_xid).
@@ -335,7 +337,7 @@ KvamStreamDisabled(void)
 	KvamStoreEnd(&s);
 	if (!drop)
 		return;
-	KvamStreamPump();
+	KvamStreamPump(true);
 	KvamStoreBegin(&s);
 	exec1("SELECT pg_catalog.pg_drop_replication_slot(slot_name) "
 		  "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", slot);
@@ -363,7 +365,7 @@ trim(void)
  * KvamStreamPump: see store.h.
  */
 int64
-KvamStreamPump(void)
+KvamStreamPump(bool wait)
 {
 	KvamStoreScope s;
 	char	   *slot = KvamStreamSlotName();
@@ -376,8 +378,14 @@ KvamStreamPump(void)
 	Datum		values[3];
 
 	KvamStoreBegin(&s);
-	exec1(psprintf("SELECT pg_catalog.pg_advisory_xact_lock(%d, %d)",
-				   PUMP_LOCK_KEY1, PUMP_LOCK_KEY2), NULL);
+	exec1(psprintf("SELECT pg_catalog.pg_%sadvisory_xact_lock(%d, %d)",
+				   wait ? "" : "try_", PUMP_LOCK_KEY1, PUMP_LOCK_KEY2), NULL);
+	if (!wait && strcmp(value1(), "t") != 0)
+	{
+		/* another transaction is pumping: read what is stored */
+		KvamStoreEnd(&s);
+		return 0;
+	}
 	gap_fold();
 	status = slot_status(slot);
 	if (status == NULL || strcmp(status, "lost") == 0)
@@ -463,7 +471,7 @@ PG_FUNCTION_INFO_V1(kvam__stream_shard);
 Datum
 kvam_stream_pump(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(KvamStreamPump());
+	PG_RETURN_INT64(KvamStreamPump(true));
 }
 
 /*

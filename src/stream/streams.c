@@ -260,7 +260,7 @@ KvamOpDescribeStream(const JsonbValue *req, KvamOut *out)
 	KvamValRaise(&e);
 
 	def = KvamStreamByArn(arn, "DescribeStream");
-	KvamStreamPump();
+	KvamStreamPump(false);
 	shards = KvamStreamShards(def, &n);
 	horizon = KvamStreamHorizon();
 
