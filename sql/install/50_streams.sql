@@ -19,13 +19,25 @@ CREATE INDEX stream_records_time ON kvam.stream_records (commit_time);
 COMMENT ON TABLE kvam.stream_records IS 'DynamoDB Streams records kept for the read API (kvam.stream_retention)';
 
 -- One row: how far the slot was pumped (commits before pumped_lsn are
--- stored) and the trim horizon (records with seq <= horizon are gone).
+-- stored) and the database-wide trim horizon (records with seq <= horizon
+-- are gone from every shard: set when a lost slot was re-created).
 CREATE TABLE kvam.stream_state (
 	pumped_lsn   pg_lsn NOT NULL,
 	horizon      text COLLATE "C" NOT NULL
 );
 INSERT INTO kvam.stream_state VALUES ('0/0', repeat('0', 30));
 COMMENT ON TABLE kvam.stream_state IS 'progress of the stream slot pump and trim horizon of DynamoDB Streams';
+
+-- Per shard: the highest sequence number retention removed from it.  A
+-- position below it in that shard is trimmed; other shards are not
+-- affected (a quiet shard's reader is never trimmed by another's expiry).
+CREATE TABLE kvam.stream_shard_horizons (
+	relid        oid NOT NULL,
+	stream_label text NOT NULL,
+	shard        int NOT NULL,
+	horizon      text COLLATE "C" NOT NULL,
+	PRIMARY KEY (relid, stream_label, shard)
+);
 
 CREATE FUNCTION kvam._stream_shard(relid oid, hash text) RETURNS int
 	AS 'MODULE_PATHNAME', 'kvam__stream_shard' LANGUAGE C STRICT STABLE;

@@ -13,7 +13,8 @@
  * the trim horizon", LATEST "after the newest record stored".  Iterators
  * expire kvam.stream_iterator_lifetime (15 minutes) after they were made;
  * GetRecords hands out a fresh one.  A position at or before the trim
- * horizon raises TrimmedDataAccessException: records were removed there.
+ * horizon of its shard raises TrimmedDataAccessException: records were
+ * removed there.
  * Reading needs SELECT on the table; an iterator names the table by relid
  * and label, so a forged one reads no other table without that privilege.
  *
@@ -123,11 +124,13 @@ iterator_decode(const char *s, ShardIterator *it)
 	it->table = fields[7];
 }
 
-/* Raise TrimmedDataAccessException if the position is gone. */
+/* Raise TrimmedDataAccessException if the iterator's position is gone. */
 static void
-check_trimmed(char mode, const char *seq)
+check_trimmed(const ShardIterator *it)
 {
-	char	   *horizon = KvamStreamHorizon();
+	char	   *horizon = KvamStreamHorizon(it->relid, it->label, it->partid);
+	char		mode = it->mode;
+	const char *seq = it->seq;
 	int			c = strcmp(seq, horizon);
 
 	if (c < 0 || (c == 0 && mode == 'A'))
@@ -217,7 +220,7 @@ KvamOpGetShardIterator(const JsonbValue *req, KvamOut *out)
 	if (strcmp(type, "TRIM_HORIZON") == 0)
 	{
 		it.mode = 'F';
-		strlcpy(it.seq, KvamStreamHorizon(), sizeof(it.seq));
+		strlcpy(it.seq, KvamStreamHorizon(it.relid, it.label, it.partid), sizeof(it.seq));
 	}
 	else if (strcmp(type, "LATEST") == 0)
 	{
@@ -228,7 +231,7 @@ KvamOpGetShardIterator(const JsonbValue *req, KvamOut *out)
 	{
 		it.mode = strcmp(type, "AT_SEQUENCE_NUMBER") == 0 ? 'A' : 'F';
 		strlcpy(it.seq, seq, sizeof(it.seq));
-		check_trimmed(it.mode, it.seq);
+		check_trimmed(&it);
 	}
 	KvamOutString(out, "ShardIterator", iterator_encode(&it));
 }
@@ -277,7 +280,7 @@ KvamOpGetRecords(const JsonbValue *req, KvamOut *out)
 		def->stream_label != NULL && strcmp(def->stream_label, it.label) == 0;
 
 	KvamStreamPump(false);
-	check_trimmed(it.mode, it.seq);
+	check_trimmed(&it);
 
 	values[0] = ObjectIdGetDatum(it.relid);
 	values[1] = CStringGetTextDatum(it.label);

@@ -25,7 +25,9 @@
  *	- The slot is only moved to a committed pumped_lsn: a pump does not
  *	  move it when an earlier pump of the same transaction wrote
  *	  pumped_lsn (last_pump_xid).
- *	- horizon only grows; records at or below it are deleted.  A gap
+ *	- horizon (database-wide) and the shard horizons of
+ *	  kvam.stream_shard_horizons (what retention removed) only grow;
+ *	  records at or below them are deleted.  A gap
  *	  (a lost slot re-created) is recorded durably outside the transaction
  *	  too (the gap file), so a rollback cannot hide it.
  *
@@ -344,7 +346,10 @@ KvamStreamDisabled(void)
 	KvamStoreEnd(&s);
 }
 
-/* Trim records past retention and below the horizon. */
+/*
+ * Trim records past retention (raising their shards' horizons) and below
+ * the database-wide horizon.
+ */
 static void
 trim(void)
 {
@@ -352,9 +357,12 @@ trim(void)
 	Datum		values[1] = {Int32GetDatum(kvam_stream_retention)};
 
 	if (SPI_execute_with_args("WITH d AS (DELETE FROM kvam.stream_records "
-							  "  WHERE commit_time < now() - make_interval(secs => $1) RETURNING seq) "
-							  "UPDATE kvam.stream_state SET horizon = (SELECT max(seq) FROM d) "
-							  "WHERE (SELECT max(seq) FROM d) > horizon",
+							  "  WHERE commit_time < now() - make_interval(secs => $1) "
+							  "  RETURNING relid, stream_label, shard, seq) "
+							  "INSERT INTO kvam.stream_shard_horizons AS h "
+							  "SELECT relid, stream_label, shard, max(seq) FROM d GROUP BY 1, 2, 3 "
+							  "ON CONFLICT (relid, stream_label, shard) DO UPDATE "
+							  "SET horizon = greatest(h.horizon, excluded.horizon)",
 							  1, types, values, NULL, false, 0) < 0)
 		elog(ERROR, "could not trim kvam.stream_records");
 	exec1("DELETE FROM kvam.stream_records WHERE seq <= (SELECT horizon FROM kvam.stream_state)",
@@ -447,14 +455,24 @@ KvamStreamPump(bool wait)
  * KvamStreamHorizon: see store.h.
  */
 char *
-KvamStreamHorizon(void)
+KvamStreamHorizon(Oid relid, const char *label, uint32 shard)
 {
 	KvamStoreScope s;
 	char	   *h;
 	MemoryContext cxt = CurrentMemoryContext;
+	Oid			types[3] = {OIDOID, TEXTOID, INT4OID};
+	Datum		values[3];
 
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = CStringGetTextDatum(label);
+	values[2] = Int32GetDatum((int32) shard);
 	KvamStoreBegin(&s);
-	exec1("SELECT horizon FROM kvam.stream_state", NULL);
+	if (SPI_execute_with_args("SELECT greatest(s.horizon, (SELECT h.horizon "
+							  "  FROM kvam.stream_shard_horizons h WHERE h.relid = $1 "
+							  "  AND h.stream_label = $2 AND h.shard = $3)) "
+							  "FROM kvam.stream_state s",
+							  3, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read kvam.stream_state");
 	h = value1();
 	h = MemoryContextStrdup(cxt, h ? h : "000000000000000000000000000000");
 	KvamStoreEnd(&s);

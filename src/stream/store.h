@@ -11,8 +11,10 @@
  * the slot has into kvam.stream_records, in the caller's transaction, and
  * moves the slot only up to what an earlier, committed pump stored
  * (kvam.stream_state.pumped_lsn): a pump that rolls back loses nothing.
- * Records older than kvam.stream_retention are trimmed; everything at or
- * below kvam.stream_state.horizon is gone (TrimmedDataAccessException).
+ * Records older than kvam.stream_retention are trimmed, which raises their
+ * shard's horizon (kvam.stream_shard_horizons); a lost slot raises the
+ * database-wide kvam.stream_state.horizon.  A position at or below its
+ * shard's horizon is gone (TrimmedDataAccessException).
  *
  * IDENTIFICATION
  *	  src/stream/store.h
@@ -87,9 +89,11 @@ extern void KvamStoreBegin(KvamStoreScope *s);
 extern void KvamStoreEnd(KvamStoreScope *s);
 
 /*
- * KvamStreamHorizon returns the trim horizon: the highest SequenceNumber
- * that is gone (30 digits; all zeros when nothing was trimmed).
+ * KvamStreamHorizon returns the trim horizon of one shard (partition id
+ * 'shard' of stream 'label' of table 'relid'): the highest SequenceNumber
+ * that is gone from it, by retention or by a lost slot (30 digits; all
+ * zeros when nothing was trimmed).
  */
-extern char *KvamStreamHorizon(void);
+extern char *KvamStreamHorizon(Oid relid, const char *label, uint32 shard);
 
 #endif							/* KVAM_STREAM_STORE_H */

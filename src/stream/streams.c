@@ -262,7 +262,6 @@ KvamOpDescribeStream(const JsonbValue *req, KvamOut *out)
 	def = KvamStreamByArn(arn, "DescribeStream");
 	KvamStreamPump(false);
 	shards = KvamStreamShards(def, &n);
-	horizon = KvamStreamHorizon();
 
 	KvamOutOpen(out, "StreamDescription", '{');
 	KvamOutRaw(out, "CreationRequestDateTime", label_epoch(def->stream_label));
@@ -279,6 +278,7 @@ KvamOpDescribeStream(const JsonbValue *req, KvamOut *out)
 		}
 		if (count == limit)
 			break;
+		horizon = KvamStreamHorizon(def->relid, def->stream_label, shards[i].partid);
 		KvamOutOpen(out, NULL, '{');
 		KvamOutOpen(out, "SequenceNumberRange", '{');
 		KvamOutString(out, "StartingSequenceNumber",
