@@ -29,6 +29,7 @@
 #include "api/catalog.h"
 #include "lsm/page.h"
 #include "lsm/shmem.h"
+#include "stream/store.h"
 #include "wal/xlog.h"
 
 PG_MODULE_MAGIC;
@@ -91,6 +92,7 @@ define_gucs(void)
 								NULL, NULL, NULL);
 	}
 	KvamApiDefineGucs();
+	KvamStreamDefineGucs();
 	MarkGUCPrefixReserved("kvam");
 }
 

@@ -30,6 +30,7 @@
 #include "api/multiops.h"
 #include "api/ops.h"
 #include "item/itemjson.h"
+#include "stream/readapi.h"
 
 /*
  * The registry: DynamoDB name, SQL function name, implementation.  Keep
@@ -60,6 +61,11 @@ static const KvamOperation operations[] = {
 	{"Scan", "scan", KvamOpScan},
 	{"TransactGetItems", "transact_get_items", KvamOpTransactGetItems},
 	{"TransactWriteItems", "transact_write_items", KvamOpTransactWriteItems},
+	/* DynamoDB Streams read API (stream/readapi.h) */
+	{"DescribeStream", "describe_stream", KvamOpDescribeStream},
+	{"GetRecords", "get_records", KvamOpGetRecords},
+	{"GetShardIterator", "get_shard_iterator", KvamOpGetShardIterator},
+	{"ListStreams", "list_streams", KvamOpListStreams},
 };
 
 const KvamOperation *

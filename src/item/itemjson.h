@@ -92,6 +92,7 @@ extern KvamAttr *KvamItemFromJsonText(const char *s, int len);
  * values that jsonb cannot hold.
  */
 extern char *KvamItemToJsonText(const KvamAttr *item);
+extern void KvamItemAppendJsonText(StringInfo buf, const KvamAttr *item);
 
 /*
  * KvamMarshalJson converts plain JSON to a KvamAttr: strings S, numbers N
