@@ -31,6 +31,7 @@
 #include "lsm/compact.h"
 #include "lsm/page.h"
 #include "lsm/shmem.h"
+#include "stream/store.h"
 #include "wal/xlog.h"
 
 PG_MODULE_MAGIC;
@@ -94,6 +95,7 @@ define_gucs(void)
 	}
 	KvamApiDefineGucs();
 	KvamCompactInitGucs();
+	KvamStreamDefineGucs();
 }
 
 void

@@ -33,8 +33,10 @@ KvamCapacityReadUnits(int64 bytes, bool consistent)
 static void
 out_units(KvamOut *o, const char *key, double units)
 {
-	KvamOutKey(o, key);
-	appendStringInfo(&o->buf, "%.1f", units);
+	char		buf[64];
+
+	snprintf(buf, sizeof(buf), "%.1f", units);
+	KvamOutNumber(o, key, buf);
 }
 
 void

@@ -28,6 +28,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -247,6 +248,8 @@ KvamCatalogUpdate(const KvamTableDef *def)
 	values[2] = text_datum_or_null(def->stream_view_type, &nulls[2]);
 	values[3] = text_datum_or_null(def->stream_label, &nulls[3]);
 	values[4] = JsonbPGetDatum(def->description);
+	/* tells the data plane's row caches (table_cache.c) at commit */
+	CacheInvalidateRelcacheByRelid(def->relid);
 	spi_as_owner("UPDATE kvam.tables SET stream_enabled = $2, stream_view_type = $3, "
 				 "stream_label = COALESCE($4, to_char(now() AT TIME ZONE 'UTC', "
 				 "'YYYY-MM-DD\"T\"HH24:MI:SS.MS')), description = $5 "

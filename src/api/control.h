@@ -27,6 +27,9 @@ extern KvamTableDef *KvamControlTable(const char *name, const char *operation,
 extern void KvamDescribeTableOut(KvamOut *o, const char *key,
 								 const KvamTableDef *def, const char *status);
 
+/* KvamOutKeySchema writes a KeySchema member (also DescribeStream's). */
+extern void KvamOutKeySchema(KvamOut *o, const KvamTableDef *def);
+
 /* KvamDescMember reads a member of def->description (false: absent). */
 extern bool KvamDescMember(const KvamTableDef *def, const char *name, JsonbValue *out);
 

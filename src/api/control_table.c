@@ -43,6 +43,7 @@
 #include "api/errors.h"
 #include "api/ops.h"
 #include "item/itemjson.h"
+#include "stream/store.h"
 
 #define MAX_CAPACITY_UNITS	INT64CONST(1000000000000)
 
@@ -112,8 +113,11 @@ KvamRaiseAccessDenied(const char *operation, const char *resource)
 			  operation, resource);
 }
 
-static void
-out_key_schema(KvamOut *o, const KvamTableDef *def)
+/*
+ * KvamOutKeySchema: see control.h.
+ */
+void
+KvamOutKeySchema(KvamOut *o, const KvamTableDef *def)
 {
 	KvamOutOpen(o, "KeySchema", '[');
 	KvamOutOpen(o, NULL, '{');
@@ -167,10 +171,9 @@ KvamDescribeTableOut(KvamOut *o, const char *key, const KvamTableDef *def,
 	if (KvamDescMember(def, "AttributeDefinitions", &v))
 		KvamOutRaw(o, "AttributeDefinitions", KvamJsonText(&v));
 	KvamOutString(o, "TableName", def->table_name);
-	out_key_schema(o, def);
+	KvamOutKeySchema(o, def);
 	KvamOutString(o, "TableStatus", status);
-	KvamOutKey(o, "CreationDateTime");
-	appendStringInfo(&o->buf, "%.3f", created);
+	KvamOutNumber(o, "CreationDateTime", psprintf("%.3f", created));
 	if (KvamDescMember(def, "ProvisionedThroughput", &v))
 	{
 		(void) KvamReqInt64(&v, "ReadCapacityUnits", &rcu);
@@ -485,6 +488,8 @@ KvamOpCreateTable(const JsonbValue *req, KvamOut *out)
 				  "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions");
 	if (have_ss)
 		check_stream_spec(stream_on, viewtype, false);
+	if (have_ss && stream_on)
+		KvamStreamEnabling();	/* the stream slot, before any write */
 
 	/* existence */
 	existing = KvamCatalogLookup(name);
@@ -677,6 +682,8 @@ KvamOpUpdateTable(const JsonbValue *req, KvamOut *out)
 					  "Table has no stream to disable: TableName: %s", name);
 		def->stream_enabled = stream_on;
 		if (stream_on)
+			KvamStreamEnabling();	/* the stream slot, before any write */
+		if (stream_on)
 		{
 			def->stream_view_type = viewtype;
 			def->stream_label = NULL;	/* a new stream: a new label */
@@ -705,6 +712,8 @@ KvamOpUpdateTable(const JsonbValue *req, KvamOut *out)
 	KvamCatalogUpdate(def);
 	if (have_ss)
 		KvamStreamReplicaIdentity(def);
+	if (have_ss && !stream_on)
+		KvamStreamDisabled();	/* the last stream drops the slot */
 	KvamDescribeTableOut(out, "TableDescription", KvamCatalogLookup(name), "ACTIVE");
 }
 
@@ -726,4 +735,6 @@ KvamOpDeleteTable(const JsonbValue *req, KvamOut *out)
 					  quote_qualified_identifier(get_namespace_name(get_rel_namespace(def->relid)),
 												 get_rel_name(def->relid))));
 	KvamCatalogDelete(name);
+	if (def->stream_enabled)
+		KvamStreamDisabled();	/* the last stream drops the slot */
 }

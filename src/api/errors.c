@@ -69,6 +69,10 @@ static const KvamExceptionEntry exception_table[KVAM_EX__COUNT] = {
 	ERRCODE_INTERNAL_ERROR, 0, 0},
 	{KVAM_EX_UNKNOWN_OPERATION, "UnknownOperationException",
 	ERRCODE_UNDEFINED_FUNCTION, 0, 0},
+	{KVAM_EX_EXPIRED_ITERATOR, "ExpiredIteratorException",
+	ERRCODE_INVALID_CURSOR_STATE, 0, 0},
+	{KVAM_EX_TRIMMED_DATA_ACCESS, "TrimmedDataAccessException",
+	ERRCODE_SNAPSHOT_TOO_OLD, 0, 0},
 };
 
 static const KvamExceptionEntry *

@@ -8,9 +8,10 @@
  * calls the operation in a per-call memory context, and turns PostgreSQL
  * serialization failures and deadlocks raised inside an operation into
  * DynamoDB's TransactionConflictException (errors already raised as
- * DynamoDB exceptions pass through unchanged).  Responses are JSON text;
- * the jsonb entry points convert it with jsonb_in, which refuses U+0000
- * (22P05) -- the text entry point carries it.
+ * DynamoDB exceptions pass through unchanged).  The jsonb entry points
+ * build the response as jsonb directly (a KvamOut in jsonb mode), which
+ * refuses U+0000 (22P05); the text entry point writes JSON text, which
+ * carries it.
  *
  * IDENTIFICATION
  *	  src/api/execute.c
@@ -29,6 +30,7 @@
 #include "api/multiops.h"
 #include "api/ops.h"
 #include "item/itemjson.h"
+#include "stream/readapi.h"
 
 /*
  * The registry: DynamoDB name, SQL function name, implementation.  Keep
@@ -59,6 +61,11 @@ static const KvamOperation operations[] = {
 	{"Scan", "scan", KvamOpScan},
 	{"TransactGetItems", "transact_get_items", KvamOpTransactGetItems},
 	{"TransactWriteItems", "transact_write_items", KvamOpTransactWriteItems},
+	/* DynamoDB Streams read API (stream/readapi.h) */
+	{"DescribeStream", "describe_stream", KvamOpDescribeStream},
+	{"GetRecords", "get_records", KvamOpGetRecords},
+	{"GetShardIterator", "get_shard_iterator", KvamOpGetShardIterator},
+	{"ListStreams", "list_streams", KvamOpListStreams},
 };
 
 const KvamOperation *
@@ -95,20 +102,19 @@ operation_or_raise(text *name)
 }
 
 /*
- * Run 'op' on 'req'; returns the response text (in the caller's context).
+ * Run 'op' on 'req', writing the response into 'out' (initialised by the
+ * caller in the mode it returns).
  */
-static char *
-run_operation(const KvamOperation *op, const JsonbValue *req)
+static void
+run_operation(const KvamOperation *op, const JsonbValue *req, KvamOut *out)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
-	KvamOut		out;
 
 	if (!KvamReqIsObject(req))
 		KvamRaise(KVAM_EX_SERIALIZATION, "Start of list found where not expected");
 	PG_TRY();
 	{
-		KvamOutInit(&out);
-		op->fn(req, &out);
+		op->fn(req, out);
 	}
 	PG_CATCH();
 	{
@@ -130,13 +136,82 @@ run_operation(const KvamOperation *op, const JsonbValue *req)
 				  "Transaction is ongoing for the item");
 	}
 	PG_END_TRY();
-	return KvamOutFinish(&out);
 }
 
-static Jsonb *
-response_jsonb(char *text)
+/*
+ * The memory of an API call.  The outermost call runs in api_cxt, a
+ * backend-lifetime context reset after every call, whose first block
+ * (API_CXT_KEEP bytes) stays allocated: the memory a typical request
+ * needs is then reused from call to call instead of being taken from and
+ * given back to the operating system each time, which cost more than the
+ * operation itself.  A nested call (an API call made while another runs)
+ * gets a context of its own.  The response is copied to the caller's
+ * context.
+ */
+#define API_CXT_KEEP (1024 * 1024)
+
+static MemoryContext api_cxt = NULL;
+static int	api_depth = 0;
+
+/*
+ * Run 'op' on 'req' and return the response as jsonb or, when
+ * 'as_text', as JSON text, in the caller's memory context.
+ */
+static Datum
+run_call(const KvamOperation *op, const JsonbValue *req, bool as_text)
 {
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+	MemoryContext callercxt = CurrentMemoryContext;
+	bool		outermost = (api_depth == 0);
+	MemoryContext cxt;
+	Datum		result = (Datum) 0;
+
+	if (outermost && api_cxt == NULL)
+		api_cxt = AllocSetContextCreate(TopMemoryContext, "kvam API call",
+										API_CXT_KEEP, ALLOCSET_DEFAULT_INITSIZE,
+										ALLOCSET_DEFAULT_MAXSIZE);
+	cxt = outermost ? api_cxt :
+		AllocSetContextCreate(callercxt, "kvam API call", ALLOCSET_DEFAULT_SIZES);
+	api_depth++;
+	PG_TRY();
+	{
+		KvamOut		out;
+
+		MemoryContextSwitchTo(cxt);
+		if (as_text)
+		{
+			char	   *text;
+
+			KvamOutInit(&out);
+			run_operation(op, req, &out);
+			text = KvamOutFinish(&out);
+			MemoryContextSwitchTo(callercxt);
+			result = PointerGetDatum(cstring_to_text(text));
+		}
+		else
+		{
+			Jsonb	   *jb;
+			Jsonb	   *copy;
+
+			KvamOutInitJsonb(&out);
+			run_operation(op, req, &out);
+			jb = KvamOutFinishJsonb(&out);
+			MemoryContextSwitchTo(callercxt);
+			copy = palloc(VARSIZE(jb));
+			memcpy(copy, jb, VARSIZE(jb));
+			result = JsonbPGetDatum(copy);
+		}
+	}
+	PG_FINALLY();
+	{
+		MemoryContextSwitchTo(callercxt);
+		api_depth--;
+		if (outermost)
+			MemoryContextReset(cxt);
+		else
+			MemoryContextDelete(cxt);
+	}
+	PG_END_TRY();
+	return result;
 }
 
 PG_FUNCTION_INFO_V1(kvam_execute);
@@ -154,7 +229,7 @@ kvam_execute(PG_FUNCTION_ARGS)
 	JsonbValue	req;
 
 	KvamJsonbRoot(PG_GETARG_JSONB_P(1), &req);
-	PG_RETURN_JSONB_P(response_jsonb(run_operation(op, &req)));
+	PG_RETURN_DATUM(run_call(op, &req, false));
 }
 
 /*
@@ -169,7 +244,7 @@ kvam_execute_text(PG_FUNCTION_ARGS)
 	JsonbValue	req;
 
 	KvamJsonTextParse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &req);
-	PG_RETURN_TEXT_P(cstring_to_text(run_operation(op, &req)));
+	PG_RETURN_DATUM(run_call(op, &req, true));
 }
 
 /*
@@ -193,5 +268,5 @@ kvam_api_op(PG_FUNCTION_ARGS)
 		fcinfo->flinfo->fn_extra = (void *) op;
 	}
 	KvamJsonbRoot(PG_GETARG_JSONB_P(0), &req);
-	PG_RETURN_JSONB_P(response_jsonb(run_operation(op, &req)));
+	PG_RETURN_DATUM(run_call(op, &req, false));
 }

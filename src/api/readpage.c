@@ -144,10 +144,11 @@ KvamReadPageFinishParse(KvamReadPage *rp)
 }
 
 /*
- * KvamReadPageRow counts the item, filters and projects it.
+ * Count, filter and project one item; 'owned' says that 'item' was built
+ * in rp->cxt and may be kept as it is.
  */
-bool
-KvamReadPageRow(KvamReadPage *rp, const KvamAttr *item)
+static bool
+page_row(KvamReadPage *rp, const KvamAttr *item, bool owned)
 {
 	bool		full = KvamPageAdd(&rp->page, KvamItemSize(item));
 	MemoryContext old = MemoryContextSwitchTo(rp->cxt);
@@ -165,15 +166,27 @@ KvamReadPageRow(KvamReadPage *rp, const KvamAttr *item)
 		}
 		/* COUNT keeps no items, only their number */
 		rp->items[rp->nitems++] = rp->select == KVAM_SELECT_COUNT ? NULL :
-			rp->proj ? KvamProjectionApply(rp->proj, item) : KvamAttrCopy(item);
+			rp->proj ? KvamProjectionApply(rp->proj, item) :
+			owned ? (KvamAttr *) item : KvamAttrCopy(item);
 	}
 	MemoryContextSwitchTo(old);
 	return full;
 }
 
 /*
- * KvamReadPageRun decodes each row in a short-lived context; the page
- * keeps what it needs in its own.
+ * KvamReadPageRow counts the item, filters and projects it.
+ */
+bool
+KvamReadPageRow(KvamReadPage *rp, const KvamAttr *item)
+{
+	return page_row(rp, item, false);
+}
+
+/*
+ * KvamReadPageRun decodes each row in a short-lived context, and the page
+ * keeps what it needs in its own; when every row is kept whole (no
+ * filter, no projection, not COUNT), rows are decoded in the page's
+ * context directly, which saves copying them.
  */
 void
 KvamReadPageRun(KvamReadPage *rp, KvamApiTable *t, KvamRowBound lower,
@@ -181,9 +194,11 @@ KvamReadPageRun(KvamReadPage *rp, KvamApiTable *t, KvamRowBound lower,
 {
 	Snapshot	snap = RegisterSnapshot(GetTransactionSnapshot());
 	KvamRowScan *scan = KvamRowScanBegin(t->rel, snap, lower, upper, backward);
-	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext,
-												 "kvam read page row",
-												 ALLOCSET_DEFAULT_SIZES);
+	bool		keep_whole = rp->filter == NULL && rp->proj == NULL &&
+		rp->select != KVAM_SELECT_COUNT;
+	MemoryContext rowcxt = keep_whole ? rp->cxt :
+		AllocSetContextCreate(CurrentMemoryContext, "kvam read page row",
+							  ALLOCSET_DEFAULT_SIZES);
 
 	for (;;)
 	{
@@ -195,16 +210,18 @@ KvamReadPageRun(KvamReadPage *rp, KvamApiTable *t, KvamRowBound lower,
 			MemoryContextSwitchTo(old);
 			break;
 		}
-		full = KvamReadPageRow(rp, KvamTableRowToItem(t, t->slot));
+		full = page_row(rp, KvamTableRowToItem(t, t->slot), keep_whole);
 		MemoryContextSwitchTo(old);
-		MemoryContextReset(rowcxt);
+		if (!keep_whole)
+			MemoryContextReset(rowcxt);
 		if (full)
 			break;
 	}
 	ExecClearTuple(t->slot);
 	KvamRowScanEnd(scan);
 	UnregisterSnapshot(snap);
-	MemoryContextDelete(rowcxt);
+	if (!keep_whole)
+		MemoryContextDelete(rowcxt);
 }
 
 /*

@@ -314,9 +314,16 @@ KvamReqReturnCapacity(const JsonbValue *req, KvamValErrors *e)
 
 /* ------------------------------ output ------------------------------ */
 
+/*
+ * Text mode appends to o->buf.  Jsonb mode pushes each token into o->ps
+ * (in o->cxt, so callers may write from short-lived contexts); a value is
+ * an element inside an array and an object member's value elsewhere.
+ */
+
 void
 KvamOutInit(KvamOut *o)
 {
+	memset(o, 0, sizeof(KvamOut));
 	initStringInfo(&o->buf);
 	appendStringInfoChar(&o->buf, '{');
 	o->depth = 0;
@@ -324,8 +331,63 @@ KvamOutInit(KvamOut *o)
 }
 
 void
+KvamOutInitJsonb(KvamOut *o)
+{
+	memset(o, 0, sizeof(KvamOut));
+	o->jsonb = true;
+	o->cxt = CurrentMemoryContext;
+	pushJsonbValue(&o->ps, WJB_BEGIN_OBJECT, NULL);
+}
+
+/* Push one scalar or binary value in the current position (jsonb mode). */
+static void
+push_value(KvamOut *o, JsonbValue *v)
+{
+	MemoryContext old = MemoryContextSwitchTo(o->cxt);
+
+	pushJsonbValue(&o->ps, o->in_array[o->depth] ? WJB_ELEM : WJB_VALUE, v);
+	MemoryContextSwitchTo(old);
+}
+
+static void
+push_cstring(KvamOut *o, const char *s)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) s;
+	v.val.string.len = strlen(s);
+	push_value(o, &v);
+}
+
+static void
+push_numeric(KvamOut *o, Numeric n)
+{
+	JsonbValue	v;
+
+	v.type = jbvNumeric;
+	v.val.numeric = n;
+	push_value(o, &v);
+}
+
+void
 KvamOutKey(KvamOut *o, const char *key)
 {
+	if (o->jsonb)
+	{
+		if (key)
+		{
+			MemoryContext old = MemoryContextSwitchTo(o->cxt);
+			JsonbValue	k;
+
+			k.type = jbvString;
+			k.val.string.val = (char *) key;
+			k.val.string.len = strlen(key);
+			pushJsonbValue(&o->ps, WJB_KEY, &k);
+			MemoryContextSwitchTo(old);
+		}
+		return;
+	}
 	if (!o->first[o->depth])
 		appendStringInfoChar(&o->buf, ',');
 	o->first[o->depth] = false;
@@ -340,16 +402,33 @@ void
 KvamOutOpen(KvamOut *o, const char *key, char bracket)
 {
 	KvamOutKey(o, key);
-	appendStringInfoChar(&o->buf, bracket);
 	if (o->depth + 1 >= KVAM_OUT_MAX_DEPTH)
 		elog(ERROR, "kvam response nesting too deep");
+	if (o->jsonb)
+	{
+		MemoryContext old = MemoryContextSwitchTo(o->cxt);
+
+		pushJsonbValue(&o->ps, bracket == '[' ? WJB_BEGIN_ARRAY : WJB_BEGIN_OBJECT, NULL);
+		MemoryContextSwitchTo(old);
+	}
+	else
+		appendStringInfoChar(&o->buf, bracket);
 	o->first[++o->depth] = true;
+	o->in_array[o->depth] = (bracket == '[');
 }
 
 void
 KvamOutClose(KvamOut *o, char bracket)
 {
-	appendStringInfoChar(&o->buf, bracket);
+	if (o->jsonb)
+	{
+		MemoryContext old = MemoryContextSwitchTo(o->cxt);
+
+		pushJsonbValue(&o->ps, bracket == ']' ? WJB_END_ARRAY : WJB_END_OBJECT, NULL);
+		MemoryContextSwitchTo(old);
+	}
+	else
+		appendStringInfoChar(&o->buf, bracket);
 	o->depth--;
 }
 
@@ -357,39 +436,114 @@ void
 KvamOutString(KvamOut *o, const char *key, const char *value)
 {
 	KvamOutKey(o, key);
-	escape_json(&o->buf, value);
+	if (o->jsonb)
+		push_cstring(o, value);
+	else
+		escape_json(&o->buf, value);
 }
 
 void
 KvamOutBool(KvamOut *o, const char *key, bool value)
 {
 	KvamOutKey(o, key);
-	appendStringInfoString(&o->buf, value ? "true" : "false");
+	if (o->jsonb)
+	{
+		JsonbValue	v;
+
+		v.type = jbvBool;
+		v.val.boolean = value;
+		push_value(o, &v);
+	}
+	else
+		appendStringInfoString(&o->buf, value ? "true" : "false");
 }
 
 void
 KvamOutInt64(KvamOut *o, const char *key, int64 value)
 {
 	KvamOutKey(o, key);
-	appendStringInfo(&o->buf, INT64_FORMAT, value);
+	if (o->jsonb)
+	{
+		MemoryContext old = MemoryContextSwitchTo(o->cxt);
+
+		push_numeric(o, int64_to_numeric(value));
+		MemoryContextSwitchTo(old);
+	}
+	else
+		appendStringInfo(&o->buf, INT64_FORMAT, value);
+}
+
+void
+KvamOutNumber(KvamOut *o, const char *key, const char *number)
+{
+	KvamOutKey(o, key);
+	if (o->jsonb)
+	{
+		MemoryContext old = MemoryContextSwitchTo(o->cxt);
+
+		push_numeric(o, DatumGetNumeric(DirectFunctionCall3(numeric_in,
+															CStringGetDatum(number),
+															ObjectIdGetDatum(InvalidOid),
+															Int32GetDatum(-1))));
+		MemoryContextSwitchTo(old);
+	}
+	else
+		appendStringInfoString(&o->buf, number);
 }
 
 void
 KvamOutRaw(KvamOut *o, const char *key, const char *json)
 {
 	KvamOutKey(o, key);
-	appendStringInfoString(&o->buf, json);
+	if (o->jsonb)
+	{
+		MemoryContext old = MemoryContextSwitchTo(o->cxt);
+		Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+															CStringGetDatum(json)));
+		JsonbValue	v;
+
+		v.type = jbvBinary;
+		v.val.binary.data = &jb->root;
+		v.val.binary.len = VARSIZE(jb) - VARHDRSZ;
+		push_value(o, &v);
+		MemoryContextSwitchTo(old);
+	}
+	else
+		appendStringInfoString(&o->buf, json);
 }
 
 void
 KvamOutItem(KvamOut *o, const char *key, const KvamAttr *item)
 {
-	KvamOutRaw(o, key, KvamItemToJsonText(item));
+	if (o->jsonb)
+	{
+		MemoryContext old;
+
+		KvamOutKey(o, key);
+		old = MemoryContextSwitchTo(o->cxt);
+		KvamItemPushJsonb(&o->ps, item);
+		MemoryContextSwitchTo(old);
+	}
+	else
+		KvamOutRaw(o, key, KvamItemToJsonText(item));
 }
 
 char *
 KvamOutFinish(KvamOut *o)
 {
+	Assert(!o->jsonb);
 	appendStringInfoChar(&o->buf, '}');
 	return o->buf.data;
+}
+
+Jsonb *
+KvamOutFinishJsonb(KvamOut *o)
+{
+	MemoryContext old = MemoryContextSwitchTo(o->cxt);
+	Jsonb	   *jb;
+
+	Assert(o->jsonb);
+	jb = JsonbValueToJsonb(pushJsonbValue(&o->ps, WJB_END_OBJECT, NULL));
+	MemoryContextSwitchTo(old);
+	return jb;
 }

@@ -12,9 +12,14 @@
  * ("2 validation errors detected: Value 'x' at 'tableName' failed to
  * satisfy constraint: ...; ...").
  *
- * Responses are written as JSON text (KvamOut) so that items with U+0000
- * can be returned by kvam.execute(text, text); the jsonb entry points
- * convert the text with jsonb_in at the end.
+ * Responses are written through a KvamOut in one of two modes: JSON text
+ * (KvamOutInit), so that items with U+0000 can be returned by
+ * kvam.execute(text, text), or jsonb (KvamOutInitJsonb) for the jsonb
+ * entry points, which builds the jsonb value directly, without writing
+ * and re-parsing text.  Both modes give the same document: jsonb sorts
+ * and de-duplicates object keys the same way whether it is parsed or
+ * pushed.  In jsonb mode a string holding U+0000 raises 22P05, as the
+ * text-then-jsonb_in path did.
  *
  * IDENTIFICATION
  *	  src/api/request.h
@@ -109,13 +114,24 @@ extern KvamReturnCapacity KvamReqReturnCapacity(const JsonbValue *req, KvamValEr
 
 typedef struct KvamOut
 {
-	StringInfoData buf;
+	StringInfoData buf;			/* text mode: the document so far */
 	int			depth;
 	bool		first[KVAM_OUT_MAX_DEPTH];
+	/* jsonb mode */
+	bool		jsonb;
+	bool		in_array[KVAM_OUT_MAX_DEPTH];
+	JsonbParseState *ps;
+	MemoryContext cxt;			/* where the jsonb value is built */
 } KvamOut;
 
-/* KvamOutInit starts a response object. */
+/* KvamOutInit starts a response object as JSON text. */
 extern void KvamOutInit(KvamOut *o);
+
+/*
+ * KvamOutInitJsonb starts a response object built as jsonb in the current
+ * memory context (KvamOutFinishJsonb returns it).
+ */
+extern void KvamOutInitJsonb(KvamOut *o);
 
 /* KvamOutKey writes '"key":' (or only the separator when key is NULL). */
 extern void KvamOutKey(KvamOut *o, const char *key);
@@ -127,6 +143,8 @@ extern void KvamOutClose(KvamOut *o, char bracket);
 extern void KvamOutString(KvamOut *o, const char *key, const char *value);
 extern void KvamOutBool(KvamOut *o, const char *key, bool value);
 extern void KvamOutInt64(KvamOut *o, const char *key, int64 value);
+/* KvamOutNumber writes a JSON number given as its text ("1.5"). */
+extern void KvamOutNumber(KvamOut *o, const char *key, const char *number);
 /* KvamOutRaw writes a JSON value given as text. */
 extern void KvamOutRaw(KvamOut *o, const char *key, const char *json);
 /* KvamOutItem writes an item (attribute map) in DynamoDB JSON. */
@@ -134,5 +152,8 @@ extern void KvamOutItem(KvamOut *o, const char *key, const KvamAttr *item);
 
 /* KvamOutFinish closes the response object and returns its text. */
 extern char *KvamOutFinish(KvamOut *o);
+
+/* KvamOutFinishJsonb closes the response object of jsonb mode. */
+extern Jsonb *KvamOutFinishJsonb(KvamOut *o);
 
 #endif							/* KVAM_API_REQUEST_H */

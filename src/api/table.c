@@ -104,16 +104,29 @@ check_writable(KvamApiTable *t)
 KvamApiTable *
 KvamTableOpen(const char *name, const char *operation, AclMode required)
 {
-	KvamTableDef *def = KvamCatalogLookup(name);
 	bool		write = (required & (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) != 0;
 	LOCKMODE	mode = write ? RowExclusiveLock : AccessShareLock;
+	KvamCachedTable *ct;
+	KvamTableDef *def;
 	KvamApiTable *t;
 	Relation	rel;
 	KvamRelInfo *info;
 
-	if (def == NULL)
-		not_found();
-	rel = try_table_open(def->relid, mode);
+	for (;;)
+	{
+		uint64		generation = KvamTableCacheGeneration();
+
+		ct = KvamTableCacheLookup(name);
+		if (ct == NULL)
+			not_found();
+		def = ct->def;
+		rel = try_table_open(def->relid, mode);
+		if (generation == KvamTableCacheGeneration())
+			break;
+		/* invalidations arrived while locking: read the row again */
+		if (rel != NULL)
+			table_close(rel, NoLock);
+	}
 	if (rel == NULL)
 		not_found();
 	if (!KvamIsKvamRelation(rel))
@@ -135,16 +148,23 @@ KvamTableOpen(const char *name, const char *operation, AclMode required)
 	info = KvamRelInfoKeyed(rel);
 	t->pk_att = info->pkattnum;
 	t->sk_att = info->sktype != KVAM_KEY_NONE ? info->skattnum : InvalidAttrNumber;
-	t->item_att = get_attnum(def->relid, "item");
-	if (t->item_att == InvalidAttrNumber ||
-		get_atttype(def->relid, t->item_att) != item_type_oid() ||
-		(int) info->pktype != (int) KvamAttrTypeName(def->key.hash_type)[0] ||
-		(def->key.range_name != NULL) != (info->sktype != KVAM_KEY_NONE))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("relation \"%s\" does not have the shape of DynamoDB table \"%s\"",
-						RelationGetRelationName(rel), name),
-				 errdetail("kvam.tables and the relation disagree on the key or the item column.")));
+	if (ct->item_att == InvalidAttrNumber)
+	{
+		/* once per cached row: the cache drops it when the relation changes */
+		AttrNumber	item_att = get_attnum(def->relid, "item");
+
+		if (item_att == InvalidAttrNumber ||
+			get_atttype(def->relid, item_att) != item_type_oid() ||
+			(int) info->pktype != (int) KvamAttrTypeName(def->key.hash_type)[0] ||
+			(def->key.range_name != NULL) != (info->sktype != KVAM_KEY_NONE))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("relation \"%s\" does not have the shape of DynamoDB table \"%s\"",
+							RelationGetRelationName(rel), name),
+					 errdetail("kvam.tables and the relation disagree on the key or the item column.")));
+		ct->item_att = item_att;
+	}
+	t->item_att = ct->item_att;
 	if (write)
 		check_writable(t);
 	t->slot = table_slot_create(rel, NULL);

@@ -79,6 +79,32 @@ typedef struct KvamApiTable
 } KvamApiTable;
 
 /*
+ * A kvam.tables row as the data plane caches it (table_cache.c).
+ * item_att is 0 until KvamTableOpen checked the relation's shape.
+ */
+typedef struct KvamCachedTable
+{
+	KvamTableDef *def;
+	AttrNumber	item_att;
+} KvamCachedTable;
+
+/*
+ * KvamTableCacheLookup returns the cached row of DynamoDB table 'name',
+ * reading kvam.tables when it is not cached, or NULL when there is no
+ * such row.  The result must not be modified except for item_att; it stays
+ * valid until the end of the transaction.  The cache follows relcache
+ * invalidations of the table's relation (see table_cache.c).
+ */
+extern KvamCachedTable *KvamTableCacheLookup(const char *name);
+
+/*
+ * KvamTableCacheGeneration counts the relcache invalidations seen: a
+ * caller that looked a row up and then locked the relation looks it up
+ * again when the count changed in between.
+ */
+extern uint64 KvamTableCacheGeneration(void);
+
+/*
  * KvamTableOpen opens the DynamoDB table 'name' for 'operation' (the
  * DynamoDB operation name, used in AccessDeniedException messages) with
  * the relation privileges 'required' (ACL_SELECT, ACL_INSERT, ACL_UPDATE,

@@ -787,6 +787,17 @@ KvamAttrToJsonb(const KvamAttr *v)
 }
 
 /*
+ * KvamItemPushJsonb pushes an attribute map as the next value of a jsonb
+ * being built.
+ */
+void
+KvamItemPushJsonb(JsonbParseState **ps, const KvamAttr *item)
+{
+	Assert(item->type == KVAM_AT_M);
+	(void) push_map_body(ps, item);
+}
+
+/*
  * KvamItemToJsonb renders an attribute map.
  */
 Jsonb *
@@ -955,23 +966,30 @@ KvamUnmarshalToJsonb(const KvamAttr *v)
 static void
 text_string(StringInfo buf, const char *s, int len)
 {
-	int			i;
+	int			i,
+				run = 0;
 
+	/* room for the usual case, nothing to escape; plain bytes go in runs */
+	enlargeStringInfo(buf, len + 2);
 	appendStringInfoChar(buf, '"');
 	for (i = 0; i < len; i++)
 	{
 		unsigned char c = (unsigned char) s[i];
 
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		/* flush the run of plain bytes before the one to escape */
+		appendBinaryStringInfo(buf, s + run, i - run);
+		run = i + 1;
 		if (c == '"' || c == '\\')
 		{
 			appendStringInfoChar(buf, '\\');
 			appendStringInfoChar(buf, (char) c);
 		}
-		else if (c < 0x20)
-			appendStringInfo(buf, "\\u%04x", c);
 		else
-			appendStringInfoChar(buf, (char) c);
+			appendStringInfo(buf, "\\u%04x", c);
 	}
+	appendBinaryStringInfo(buf, s + run, len - run);
 	appendStringInfoChar(buf, '"');
 }
 
@@ -996,9 +1014,9 @@ text_map_body(StringInfo buf, const KvamAttr *a)
 	for (i = 0; i < a->n; i++)
 	{
 		if (i > 0)
-			appendStringInfoString(buf, ", ");
+			appendBinaryStringInfo(buf, ", ", 2);
 		text_string(buf, a->u.map[i].name.data, a->u.map[i].name.len);
-		appendStringInfoString(buf, ": ");
+		appendBinaryStringInfo(buf, ": ", 2);
 		text_attr(buf, a->u.map[i].value);
 	}
 	appendStringInfoChar(buf, '}');
@@ -1010,7 +1028,10 @@ text_attr(StringInfo buf, const KvamAttr *a)
 	int			i;
 
 	check_stack_depth();
-	appendStringInfo(buf, "{\"%s\": ", KvamAttrTypeName(a->type));
+	/* '{"<type>": ' without a format string (a hot path of streams) */
+	appendBinaryStringInfo(buf, "{\"", 2);
+	appendStringInfoString(buf, KvamAttrTypeName(a->type));
+	appendBinaryStringInfo(buf, "\": ", 3);
 	switch (a->type)
 	{
 		case KVAM_AT_S:
@@ -1037,7 +1058,7 @@ text_attr(StringInfo buf, const KvamAttr *a)
 			for (i = 0; i < a->n; i++)
 			{
 				if (i > 0)
-					appendStringInfoString(buf, ", ");
+					appendBinaryStringInfo(buf, ", ", 2);
 				if (a->type == KVAM_AT_L)
 					text_attr(buf, a->u.list[i]);
 				else if (a->type == KVAM_AT_BS)
@@ -1063,4 +1084,14 @@ KvamItemToJsonText(const KvamAttr *item)
 	initStringInfo(&buf);
 	text_map_body(&buf, item);
 	return buf.data;
+}
+
+/*
+ * KvamItemAppendJsonText appends what KvamItemToJsonText returns to 'buf'
+ * (no intermediate copy: the stream plugin's hot path).
+ */
+void
+KvamItemAppendJsonText(StringInfo buf, const KvamAttr *item)
+{
+	text_map_body(buf, item);
 }

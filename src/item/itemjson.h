@@ -73,6 +73,13 @@ extern Jsonb *KvamAttrToJsonb(const KvamAttr *v);
 extern Jsonb *KvamItemToJsonb(const KvamAttr *item);
 
 /*
+ * KvamItemPushJsonb pushes an attribute map into a jsonb being built with
+ * pushJsonbValue, as the value of the last key pushed or as an array
+ * element (same checks as KvamItemToJsonb).
+ */
+extern void KvamItemPushJsonb(JsonbParseState **ps, const KvamAttr *item);
+
+/*
  * KvamItemFromJsonText parses DynamoDB JSON text, which unlike jsonb may
  * carry "\u0000" in strings and names, into an item (the lossless input
  * path).  Malformed JSON is a SerializationException.
@@ -85,6 +92,7 @@ extern KvamAttr *KvamItemFromJsonText(const char *s, int len);
  * values that jsonb cannot hold.
  */
 extern char *KvamItemToJsonText(const KvamAttr *item);
+extern void KvamItemAppendJsonText(StringInfo buf, const KvamAttr *item);
 
 /*
  * KvamMarshalJson converts plain JSON to a KvamAttr: strings S, numbers N

@@ -24,8 +24,8 @@
  * without it OldImage is left out.
  *
  * Memory: each change is rendered in a context reset per change; what is
- * known of tables is cached per transaction (the catalog the historic
- * snapshot shows can change between transactions).
+ * known of tables is cached until a transaction that changed the catalog
+ * is decoded (the catalog the historic snapshot shows changes only then).
  *
  * IDENTIFICATION
  *	  src/stream/plugin.c
@@ -43,21 +43,27 @@
 #include "replication/origin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "datatype/timestamp.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "api/catalog.h"
+#include "lsm/keycode.h"
 #include "stream/stream.h"
 
 /* The plugin's state for one decoding session. */
 typedef struct StreamState
 {
 	MemoryContext change_cxt;	/* reset per change */
-	MemoryContext txn_cxt;		/* reset per transaction: the table cache */
+	MemoryContext txn_cxt;		/* the table cache, reset after catalog changes */
 	HTAB	   *tables;			/* relid -> TableEntry, in txn_cxt */
+	bool		cache_current;	/* entries show the catalog after catalog_lsn */
+	XLogRecPtr	catalog_lsn;	/* end of the last catalog change decoded */
 	bool		all_tables;		/* option all-tables */
 	KvamStreamView view;		/* option view-type, or NONE: the table's */
 	bool		only_local;		/* option only-local */
+	bool		routing;		/* option kvam-routing (store.c's pump) */
 	uint64		seq;			/* records so far in this transaction */
 } StreamState;
 
@@ -107,6 +113,8 @@ stream_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 			st->all_tables = option_bool(elem);
 		else if (strcmp(elem->defname, "only-local") == 0)
 			st->only_local = option_bool(elem);
+		else if (strcmp(elem->defname, "kvam-routing") == 0)
+			st->routing = option_bool(elem);
 		else if (strcmp(elem->defname, "view-type") == 0)
 		{
 			st->view = elem->arg ? KvamStreamViewFromName(strVal(elem->arg)) : KVAM_VIEW_NONE;
@@ -136,18 +144,37 @@ stream_shutdown(LogicalDecodingContext *ctx)
 	MemoryContextDelete(st->txn_cxt);
 }
 
+/*
+ * What is known of tables (read with a change's historic snapshot) stays
+ * valid while the catalog does not change.  The cache is emptied for a
+ * transaction that changed the catalog (kvam.tables is a user catalog
+ * table, so enabling a stream is such a change; so are ALTER and DROP),
+ * for one with subtransactions (their catalog changes may not be flagged
+ * on the top transaction), and for one whose first change is older than
+ * the last catalog change decoded (its snapshots do not show that change);
+ * entries read by those transactions are not kept for the next one.
+ */
 static void
 stream_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 {
 	StreamState *st = ctx->output_plugin_private;
-	HASHCTL		hc;
+	bool		catalog = rbtxn_has_catalog_changes(txn) || txn->nsubtxns > 0;
+	bool		current = !catalog && txn->first_lsn > st->catalog_lsn;
 
-	MemoryContextReset(st->txn_cxt);
-	hc.keysize = sizeof(Oid);
-	hc.entrysize = sizeof(TableEntry);
-	hc.hcxt = st->txn_cxt;
-	st->tables = hash_create("kvam stream tables", 16, &hc,
-							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	if (st->tables == NULL || !current || !st->cache_current)
+	{
+		HASHCTL		hc;
+
+		MemoryContextReset(st->txn_cxt);
+		hc.keysize = sizeof(Oid);
+		hc.entrysize = sizeof(TableEntry);
+		hc.hcxt = st->txn_cxt;
+		st->tables = hash_create("kvam stream tables", 16, &hc,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	if (catalog)
+		st->catalog_lsn = Max(st->catalog_lsn, txn->end_lsn);
+	st->cache_current = current;
 	st->seq = 0;
 }
 
@@ -155,7 +182,19 @@ static void
 stream_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			  XLogRecPtr commit_lsn)
 {
-	/* records are written one per change; a commit adds nothing */
+	StreamState *st = ctx->output_plugin_private;
+
+	/*
+	 * Records are written one per change; a commit adds nothing, except
+	 * under kvam-routing, where a marker row "C" (its lsn is the end of the
+	 * commit record) tells the pump how far it got.
+	 */
+	if (st->routing)
+	{
+		OutputPluginPrepareWrite(ctx, true);
+		appendStringInfoChar(ctx->out, 'C');
+		OutputPluginWrite(ctx, true);
+	}
 }
 
 static bool
@@ -184,9 +223,44 @@ table_of(StreamState *st, Relation rel)
 	return e->t;
 }
 
-/* Write one record: 'event' of 'keys' with the images given (or NULL). */
+/*
+ * The routing prefix of a record (option kvam-routing), for the Streams
+ * store (store.c): "<SequenceNumber> <relid> <partition hash> <commit time,
+ * Unix microseconds> <StreamLabel>" and a tab.  The partition hash is the
+ * one the table's storage uses for the key (XXH3 of the encoded partition
+ * key), so the pump can tell the record's shard.
+ */
+static void
+routing_prefix(StringInfo out, const KvamStreamTable *t, Relation rel,
+			   HeapTuple tuple, const KvamStreamRecord *r)
+{
+	StringInfoData enc;
+	bool		isnull;
+	Datum		pk = heap_getattr(tuple, t->pkatt, RelationGetDescr(rel), &isnull);
+	uint64		hash = 0;
+
+	if (!isnull)
+	{
+		initStringInfo(&enc);
+		KvamKeyEncodeValue(&enc, (KvamKeyType) KvamAttrTypeName(t->key.hash_type)[0], pk);
+		hash = KvamKeyPartitionHash(enc.data, enc.len);
+	}
+	appendStringInfo(out, "%020llu%010llu %u " UINT64_FORMAT " " INT64_FORMAT " %s\t",
+					 (unsigned long long) r->commit_lsn,
+					 (unsigned long long) r->seq_in_txn,
+					 RelationGetRelid(rel), hash,
+					 (int64) (r->commit_time +
+							  (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY),
+					 t->stream_label ? t->stream_label : "-");
+}
+
+/*
+ * Write one record: 'event' of 'keys' with the images given (or NULL).
+ * 'tuple' is the row the keys come from (for the routing prefix).
+ */
 static void
 emit(LogicalDecodingContext *ctx, StreamState *st, ReorderBufferTXN *txn,
+	 const KvamStreamTable *t, Relation rel, HeapTuple tuple,
 	 KvamStreamView view, KvamStreamEvent event, const KvamAttr *keys,
 	 const KvamAttr *new_image, const KvamAttr *old_image)
 {
@@ -201,6 +275,8 @@ emit(LogicalDecodingContext *ctx, StreamState *st, ReorderBufferTXN *txn,
 	r.commit_time = txn->xact_time.commit_time;
 	r.seq_in_txn = st->seq++;
 	OutputPluginPrepareWrite(ctx, true);
+	if (st->routing)
+		routing_prefix(ctx->out, t, rel, tuple, &r);
 	KvamStreamRecordAppend(ctx->out, &r);
 	OutputPluginWrite(ctx, true);
 }
@@ -254,15 +330,15 @@ stream_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		 * identity a delete's key is unknown: nothing to say.
 		 */
 		if (old_keys != NULL)
-			emit(ctx, st, txn, view, KVAM_EVENT_REMOVE, old_keys, NULL, old_image);
+			emit(ctx, st, txn, t, rel, oldtup, view, KVAM_EVENT_REMOVE, old_keys, NULL, old_image);
 	}
 	if (change->action == REORDER_BUFFER_CHANGE_INSERT || keychange)
 	{
 		if (new_image != NULL)
-			emit(ctx, st, txn, view, KVAM_EVENT_INSERT, new_keys, new_image, NULL);
+			emit(ctx, st, txn, t, rel, newtup, view, KVAM_EVENT_INSERT, new_keys, new_image, NULL);
 	}
 	else if (change->action == REORDER_BUFFER_CHANGE_UPDATE && new_image != NULL)
-		emit(ctx, st, txn, view, KVAM_EVENT_MODIFY, new_keys, new_image, old_image);
+		emit(ctx, st, txn, t, rel, newtup, view, KVAM_EVENT_MODIFY, new_keys, new_image, old_image);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->change_cxt);
 }

@@ -63,15 +63,18 @@ KvamStreamRecordAppend(StringInfo out, const KvamStreamRecord *r)
 	escape_json(out, kvam_region ? kvam_region : "local");
 	appendStringInfo(out, ",\"dynamodb\":{\"ApproximateCreationDateTime\":" INT64_FORMAT,
 					 (int64) timestamptz_to_time_t(r->commit_time));
-	appendStringInfo(out, ",\"Keys\":%s", KvamItemToJsonText(r->keys));
+	appendStringInfoString(out, ",\"Keys\":");
+	KvamItemAppendJsonText(out, r->keys);
 	if (new_image)
 	{
-		appendStringInfo(out, ",\"NewImage\":%s", KvamItemToJsonText(new_image));
+		appendStringInfoString(out, ",\"NewImage\":");
+		KvamItemAppendJsonText(out, new_image);
 		size += KvamItemSize(new_image);
 	}
 	if (old_image)
 	{
-		appendStringInfo(out, ",\"OldImage\":%s", KvamItemToJsonText(old_image));
+		appendStringInfoString(out, ",\"OldImage\":");
+		KvamItemAppendJsonText(out, old_image);
 		size += KvamItemSize(old_image);
 	}
 	appendStringInfo(out, ",\"SequenceNumber\":\"%020llu%010llu\"",

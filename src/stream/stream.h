@@ -49,6 +49,7 @@ typedef struct KvamStreamTable
 	KvamKeySchema key;
 	bool		stream_enabled;
 	KvamStreamView view;		/* the catalog's view type */
+	char	   *stream_label;	/* the catalog's StreamLabel, or NULL */
 	AttrNumber	pkatt;			/* columns pk, sk, item */
 	AttrNumber	skatt;
 	AttrNumber	itematt;

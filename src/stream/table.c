@@ -103,6 +103,7 @@ read_catalog(Oid relid, KvamStreamTable *t)
 			DatumGetBool(values[Anum_kvam_tables_stream_enabled - 1]);
 		t->view = KvamStreamViewFromName(text_or_null(values, nulls,
 													  Anum_kvam_tables_stream_view_type));
+		t->stream_label = text_or_null(values, nulls, Anum_kvam_tables_stream_label);
 		found = true;
 	}
 	systable_endscan(scan);

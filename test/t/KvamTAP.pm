@@ -20,7 +20,7 @@ use Test::More;
 use Time::HiRes qw(time);
 
 our @EXPORT = qw(kvam_node kvam_conf create_pair dual compare_pair
-  compare_pairs elapsed insert_rows key_change);
+  compare_pairs elapsed insert_rows key_change create_stream_table);
 
 # The configuration every kvam test server gets (test/kvam.conf plus
 # KVAM_EXTRA_CONF, assembled by scripts/test.sh).
@@ -176,6 +176,23 @@ sub compare_pairs
 
 	$total += compare_pair($node, $db, $_, $label) for @names;
 	return $total;
+}
+
+# create_stream_table(node, db, table, view): CREATE EXTENSION kvam and a
+# DynamoDB table 'table' (hash key "p", S) with a stream of view type
+# 'view', through kvam.create_table (which creates the stream slot).
+sub create_stream_table
+{
+	my ($node, $db, $table, $view) = @_;
+
+	$node->safe_psql($db, qq{
+	CREATE EXTENSION kvam;
+	SELECT kvam.create_table('{"TableName":"$table",
+	  "KeySchema":[{"AttributeName":"p","KeyType":"HASH"}],
+	  "AttributeDefinitions":[{"AttributeName":"p","AttributeType":"S"}],
+	  "BillingMode":"PAY_PER_REQUEST",
+	  "StreamSpecification":{"StreamEnabled":true,"StreamViewType":"$view"}}');
+	});
 }
 
 # elapsed(start): seconds since 'start' (from Time::HiRes::time), rounded.
