@@ -24,9 +24,16 @@ my $db = 'postgres';
 my $keys = 100000;
 my $rounds = 8;
 
+# The auto-admin is off: writers flush and compact inline, so the sizes
+# measured after each round do not depend on how far the background
+# workers lag behind.  With the workers on, the peak after a round is
+# 2.0-2.3x the live data today (the workers' L0 backlog, up to
+# kvam.l0_stall_bytes per partition, and later reuse); that is a known gap
+# (docs/architecture.md, "Not yet"), not what this test measures.
 my $node = kvam_node('steady', conf => qq{
 kvam.default_partitions = 8
 kvam.memtable_size = '256kB'
+kvam.autoadmin = off
 autovacuum = off
 });
 $node->start;
