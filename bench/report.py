@@ -56,8 +56,11 @@ def items_label(n):
     return "%dM" % (n // 1000000) if n % 1000000 == 0 else "{:,}".format(n)
 
 
+# storage runs only: every tag of bench/run.sh has a <tag>_load.csv (the
+# API benchmark's api_runs.csv has none)
 tags = sorted(os.path.basename(p)[:-len("_runs.csv")]
-              for p in glob.glob(os.path.join(RES, "*_runs.csv")))
+              for p in glob.glob(os.path.join(RES, "*_runs.csv"))
+              if os.path.exists(p[:-len("_runs.csv")] + "_load.csv"))
 tags.sort(key=lambda t: int(read_csv(os.path.join(RES, t + "_runs.csv"))[0]["items"])
           if read_csv(os.path.join(RES, t + "_runs.csv")) else 0)
 machine = {r["key"]: r["value"] for r in read_csv(os.path.join(RES, "machine.csv"))}
