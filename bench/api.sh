@@ -28,15 +28,9 @@
 
 set -euo pipefail
 
-PGVER=15
-PG_SYS_LIB=/usr/lib/postgresql/$PGVER
-PG_SYS_SHARE=/usr/share/postgresql/$PGVER
-PG_CONFIG=$PG_SYS_LIB/bin/pg_config
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-B=$ROOT/bench
+B=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$B/env.sh"
 RES=$B/results
-DOCS=$ROOT/docs
 
 N=1000000
 duration=20
@@ -46,8 +40,6 @@ workloads="get put update query"
 sync_commit=off
 keep=
 
-die() { echo "bench-api: $*" >&2; exit 2; }
-say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -65,9 +57,6 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$RES" "$DOCS"
 
-export LANG=C.UTF-8 LC_ALL=C.UTF-8
-unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSERVICE PGOPTIONS \
-	PGPASSWORD PGPASSFILE 2>/dev/null || true
 
 . "$B/lib.sh"
 

@@ -4,7 +4,7 @@
 # table vs wal2json (format 2) on the equivalent heap table.
 #
 # Same private installation and throwaway cluster as bench/run.sh
-# (bench/lib.sh), plus output_plugin_libraries for this machine's build.
+# (bench/lib.sh; it lets the kvam plugin and wal2json be output plugins).
 # Two phases write the same changes: first into the DynamoDB table "ddb"
 # (kvam.create_table; REPLICA IDENTITY FULL, as a NEW_AND_OLD_IMAGES stream
 # needs), then into the heap table "h" (REPLICA IDENTITY FULL): N inserts
@@ -38,15 +38,9 @@
 
 set -euo pipefail
 
-PGVER=15
-PG_SYS_LIB=/usr/lib/postgresql/$PGVER
-PG_SYS_SHARE=/usr/share/postgresql/$PGVER
-PG_CONFIG=$PG_SYS_LIB/bin/pg_config
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-B=$ROOT/bench
+B=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$B/env.sh"
 RES=$B/results/decode
-DOCS=$ROOT/docs
 
 N=100000
 T=1000
@@ -56,8 +50,6 @@ keep=
 perf=
 lag=
 
-die() { echo "bench-decode: $*" >&2; exit 2; }
-say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -72,17 +64,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-export LANG=C.UTF-8 LC_ALL=C.UTF-8
-unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSERVICE PGOPTIONS \
-	PGPASSWORD PGPASSFILE 2>/dev/null || true
 
 . "$B/lib.sh"
-
-# this machine's PostgreSQL only loads listed output plugins
-if "$BIN/postgres" --describe-config 2>/dev/null | grep '^output_plugin_libraries' >/dev/null; then
-	echo "output_plugin_libraries = 'kvam, wal2json'" >>"$D/postgresql.conf"
-	"${AS_PG[@]}" "$BIN/pg_ctl" -D "$D" -l "$S/server.log" -w restart >/dev/null
-fi
 
 say "items=$N: schema"
 psqlb -f "$B/sql/schema.sql" >/dev/null

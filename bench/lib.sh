@@ -1,8 +1,9 @@
 # bench/lib.sh -- shared set-up of the benchmark drivers (sourced by
-# bench/run.sh and bench/api.sh, never run on its own).
+# bench/run.sh, bench/api.sh and bench/decode.sh, never run on its own).
 #
-# Expects: ROOT, B, RES (results directory), sync_commit, keep, PGVER,
-# PG_SYS_LIB, PG_SYS_SHARE, PG_CONFIG, die(), say().
+# Expects, from bench/env.sh: ROOT, B, PGVER, PG_SYS_LIB, PG_SYS_SHARE,
+# PG_CONFIG, die(), say(); from the driver: RES (results directory),
+# sync_commit, keep.
 # Provides: a private relocated installation with kvam ($I, $BIN), a
 # throwaway cluster ($D, port $port, socket dir $SOCK) with a database
 # "bench", the cleanup trap, $RES/settings.csv and $RES/machine.csv, and the
@@ -83,6 +84,11 @@ autovacuum = off
 logging_collector = off
 log_checkpoints = on
 EOF
+# the trusted output plugins list of Debian's PostgreSQL 15 build (where it
+# exists): the kvam stream plugin and wal2json (bench/decode.sh)
+if grep -qa output_plugin_libraries "$BIN/postgres"; then
+	echo "output_plugin_libraries = 'pgoutput, test_decoding, wal2json, kvam'" >>"$D/postgresql.conf"
+fi
 "${AS_PG[@]}" "$BIN/pg_ctl" -D "$D" -l "$S/server.log" -w start >/dev/null
 
 PSQL=("$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$port" -U postgres)

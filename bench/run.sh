@@ -49,13 +49,8 @@
 
 set -euo pipefail
 
-PGVER=15
-PG_SYS_LIB=/usr/lib/postgresql/$PGVER
-PG_SYS_SHARE=/usr/share/postgresql/$PGVER
-PG_CONFIG=$PG_SYS_LIB/bin/pg_config
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-B=$ROOT/bench
+B=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$B/env.sh"
 RES=$B/results
 
 items_list="1000000 10000000"
@@ -71,8 +66,6 @@ tag=
 profile=
 quick=
 
-die() { echo "bench: $*" >&2; exit 2; }
-say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -93,7 +86,6 @@ while [ $# -gt 0 ]; do
 	esac
 done
 items_list=${items_list//,/ }
-DOCS=$ROOT/docs
 if [ -n "$quick" ]; then
 	# a smoke test must not overwrite the committed results
 	RES=$B/out/quick/results
@@ -101,12 +93,7 @@ if [ -n "$quick" ]; then
 	mkdir -p "$DOCS"
 fi
 
-export LANG=C.UTF-8 LC_ALL=C.UTF-8
-unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSERVICE PGOPTIONS \
-	PGPASSWORD PGPASSFILE 2>/dev/null || true
-
 . "$B/lib.sh"
-
 
 # pgbench scripts with the table name filled in
 W=$S/workloads

@@ -125,19 +125,13 @@ page_type(Relation rel, BlockNumber blk, uint32 *partition)
 {
 	Buffer		buf = ReadBuffer(rel, blk);
 	Page		page;
-	KvamPageOpaque op;
-	uint16		t = 0;
+	uint16		t;
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	op = KvamPageGetOpaque(page);
-	if (!PageIsNew(page) &&
-		PageGetSpecialSize(page) == MAXALIGN(sizeof(KvamPageOpaqueData)) &&
-		op->page_id == KVAM_PAGE_ID)
-	{
-		t = op->page_type;
-		*partition = op->partition;
-	}
+	t = KvamPageType(page);
+	if (t != 0)
+		*partition = KvamPageGetOpaque(page)->partition;
 	UnlockReleaseBuffer(buf);
 	return t;
 }

@@ -191,7 +191,6 @@ kvam_scan_analyze_next_block(TableScanDesc scan, BlockNumber blockno,
 {
 	Buffer		buf;
 	Page		page;
-	KvamPageOpaque op;
 
 	analyze_state.valid = false;
 	if (blockno == KVAM_METAPAGE_BLKNO)
@@ -217,9 +216,8 @@ kvam_scan_analyze_next_block(TableScanDesc scan, BlockNumber blockno,
 							 bstrategy);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	op = KvamPageGetOpaque(page);
-	if (!PageIsNew(page) && op->page_id == KVAM_PAGE_ID &&
-		(op->page_type == KVAM_PAGE_L0 || op->page_type == KVAM_PAGE_RUN_DATA))
+	if (KvamPageType(page) == KVAM_PAGE_L0 ||
+		KvamPageType(page) == KVAM_PAGE_RUN_DATA)
 	{
 		analyze_state.valid = true;
 		analyze_state.blkno = blockno;

@@ -27,6 +27,12 @@ extern KvamTableDef *KvamControlTable(const char *name, const char *operation,
 extern void KvamDescribeTableOut(KvamOut *o, const char *key,
 								 const KvamTableDef *def, const char *status);
 
+/*
+ * KvamRequiredTableName returns the request's TableName after DynamoDB's
+ * checks of a required table name (ValidationException otherwise).
+ */
+extern char *KvamRequiredTableName(const JsonbValue *req);
+
 /* KvamOutKeySchema writes a KeySchema member (also DescribeStream's). */
 extern void KvamOutKeySchema(KvamOut *o, const KvamTableDef *def);
 

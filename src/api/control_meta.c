@@ -22,22 +22,10 @@
 
 /* ------------------------------- TTL ------------------------------- */
 
-static char *
-table_name_arg(const JsonbValue *req)
-{
-	KvamValErrors e;
-	char	   *name = KvamReqString(req, "TableName");
-
-	KvamValInit(&e);
-	KvamValTableName(&e, name, "tableName", true);
-	KvamValRaise(&e);
-	return name;
-}
-
 void
 KvamOpDescribeTimeToLive(const JsonbValue *req, KvamOut *out)
 {
-	KvamTableDef *def = KvamControlTable(table_name_arg(req), "DescribeTimeToLive", false);
+	KvamTableDef *def = KvamControlTable(KvamRequiredTableName(req), "DescribeTimeToLive", false);
 	JsonbValue	ttl;
 	char	   *attr = NULL;
 	bool		enabled = false;

@@ -566,8 +566,11 @@ KvamOpCreateTable(const JsonbValue *req, KvamOut *out)
 
 /* --------------------------- DescribeTable --------------------------- */
 
-static char *
-required_table_name(const JsonbValue *req)
+/*
+ * KvamRequiredTableName: see control.h.
+ */
+char *
+KvamRequiredTableName(const JsonbValue *req)
 {
 	KvamValErrors e;
 	char	   *name = KvamReqString(req, "TableName");
@@ -581,7 +584,7 @@ required_table_name(const JsonbValue *req)
 void
 KvamOpDescribeTable(const JsonbValue *req, KvamOut *out)
 {
-	char	   *name = required_table_name(req);
+	char	   *name = KvamRequiredTableName(req);
 
 	KvamDescribeTableOut(out, "Table", KvamControlTable(name, "DescribeTable", false),
 						 "ACTIVE");
@@ -722,7 +725,7 @@ KvamOpUpdateTable(const JsonbValue *req, KvamOut *out)
 void
 KvamOpDeleteTable(const JsonbValue *req, KvamOut *out)
 {
-	char	   *name = required_table_name(req);
+	char	   *name = KvamRequiredTableName(req);
 	KvamTableDef *def = KvamControlTable(name, "DeleteTable", true);
 	JsonbValue	v;
 

@@ -39,16 +39,6 @@ rv_from_name(const char *s)
 	return KVAM_RV_NONE;
 }
 
-static Jsonb *
-member_jsonb(const JsonbValue *req, const char *name)
-{
-	JsonbValue	v;
-
-	if (!KvamReqObject(req, name, &v))
-		return NULL;
-	return KvamReqToJsonb(&v);
-}
-
 void
 KvamItemReqParse(const JsonbValue *req, KvamItemReq *r, const char *operation,
 				 bool has_item, int rv_allowed, const char *extra_expr)
@@ -81,8 +71,8 @@ KvamItemReqParse(const JsonbValue *req, KvamItemReq *r, const char *operation,
 	cond = is_get ? NULL : KvamReqString(req, "ConditionExpression");
 	if (extra_expr)
 		extra = KvamReqString(req, extra_expr);
-	names = member_jsonb(req, "ExpressionAttributeNames");
-	values = is_get ? NULL : member_jsonb(req, "ExpressionAttributeValues");
+	names = KvamReqObjectJsonb(req, "ExpressionAttributeNames");
+	values = is_get ? NULL : KvamReqObjectJsonb(req, "ExpressionAttributeValues");
 	if (is_get)
 		(void) KvamReqBool(req, "ConsistentRead", &r->consistent_read);
 

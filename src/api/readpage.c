@@ -57,16 +57,6 @@ KvamReadPageValidate(KvamReadPage *rp, const JsonbValue *req, KvamValErrors *e)
 	return table_name;
 }
 
-static Jsonb *
-member_jsonb(const JsonbValue *req, const char *name)
-{
-	JsonbValue	v;
-
-	if (!KvamReqObject(req, name, &v))
-		return NULL;
-	return KvamReqToJsonb(&v);
-}
-
 /* Select against the projection (its enum value was checked already). */
 static KvamSelect
 parse_select(const JsonbValue *req, bool has_projection, bool legacy)
@@ -119,8 +109,8 @@ KvamReadPageParse(KvamReadPage *rp, const JsonbValue *req, KvamParamSet set)
 
 	rp->cxt = CurrentMemoryContext;
 	rp->legacy = KvamLegacyCheckParams(req, set);
-	rp->ctx = KvamExprContextFromJsonb(member_jsonb(req, "ExpressionAttributeNames"),
-									   member_jsonb(req, "ExpressionAttributeValues"));
+	rp->ctx = KvamExprContextFromJsonb(KvamReqObjectJsonb(req, "ExpressionAttributeNames"),
+									   KvamReqObjectJsonb(req, "ExpressionAttributeValues"));
 	if (rp->legacy)
 	{
 		rp->filter = KvamLegacyConditions(req, filter_param);

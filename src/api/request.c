@@ -214,6 +214,17 @@ KvamReqToJsonb(const JsonbValue *v)
 	return JsonbValueToJsonb((JsonbValue *) v);
 }
 
+/* KvamReqObjectJsonb: see request.h. */
+Jsonb *
+KvamReqObjectJsonb(const JsonbValue *req, const char *name)
+{
+	JsonbValue	v;
+
+	if (!KvamReqObject(req, name, &v))
+		return NULL;
+	return KvamReqToJsonb(&v);
+}
+
 /* --------------------------- validation --------------------------- */
 
 void

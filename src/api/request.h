@@ -58,6 +58,12 @@ extern bool KvamReqIsObject(const JsonbValue *v);
 /* KvamReqToJsonb returns 'v' as a jsonb datum. */
 extern Jsonb *KvamReqToJsonb(const JsonbValue *v);
 
+/*
+ * KvamReqObjectJsonb returns object member 'name' of 'req' as jsonb, or
+ * NULL when it is absent (type errors as KvamReqObject).
+ */
+extern Jsonb *KvamReqObjectJsonb(const JsonbValue *req, const char *name);
+
 /* --------------------------- validation --------------------------- */
 
 typedef struct KvamValErrors

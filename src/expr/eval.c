@@ -28,6 +28,19 @@
 #include "item/number.h"
 
 /*
+ * KvamPathStep: see expr.h.
+ */
+KvamAttr *
+KvamPathStep(const KvamAttr *cur, const KvamPathElem *e)
+{
+	if (e->is_index)
+		return (cur->type == KVAM_AT_L && e->index < cur->n) ?
+			cur->u.list[e->index] : NULL;
+	return (cur->type == KVAM_AT_M) ?
+		KvamMapGet(cur, e->name.data, e->name.len) : NULL;
+}
+
+/*
  * KvamPathGet follows 'path' from the item's top-level map.
  */
 const KvamAttr *
@@ -39,16 +52,7 @@ KvamPathGet(const KvamAttr *item, const KvamPath *path)
 	if (item == NULL)
 		return NULL;
 	for (i = 0; i < path->n && cur != NULL; i++)
-	{
-		const KvamPathElem *e = &path->elems[i];
-
-		if (e->is_index)
-			cur = (cur->type == KVAM_AT_L && e->index < cur->n) ?
-				cur->u.list[e->index] : NULL;
-		else
-			cur = (cur->type == KVAM_AT_M) ?
-				KvamMapGet(cur, e->name.data, e->name.len) : NULL;
-	}
+		cur = KvamPathStep(cur, &path->elems[i]);
 	return cur;
 }
 

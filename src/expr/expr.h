@@ -89,6 +89,13 @@ typedef struct KvamPath
 	KvamPathElem *elems;		/* elems[0] is always a name */
 } KvamPath;
 
+/*
+ * KvamPathStep returns the member of 'cur' that path element 'e' names (a
+ * map key or a list index), or NULL when 'cur' has no such member or is of
+ * the wrong type.
+ */
+extern KvamAttr *KvamPathStep(const KvamAttr *cur, const KvamPathElem *e);
+
 /* KvamPathGet returns the value at 'path' in 'item' (type M), or NULL. */
 extern const KvamAttr *KvamPathGet(const KvamAttr *item, const KvamPath *path);
 

@@ -295,14 +295,7 @@ parent_of(KvamAttr *root, const KvamPath *path)
 
 	for (i = 0; i < path->n - 1; i++)
 	{
-		const KvamPathElem *e = &path->elems[i];
-
-		if (e->is_index)
-			cur = (cur->type == KVAM_AT_L && e->index < cur->n) ?
-				cur->u.list[e->index] : NULL;
-		else
-			cur = (cur->type == KVAM_AT_M) ?
-				KvamMapGet(cur, e->name.data, e->name.len) : NULL;
+		cur = KvamPathStep(cur, &path->elems[i]);
 		if (cur == NULL)
 			invalid_path();
 	}

@@ -82,32 +82,22 @@ KvamJsonObjectPairs(const JsonbValue *v, int *n)
 	JsonbIteratorToken tok;
 	JsonbValue	val;
 	JsonbPair  *pairs;
-	int			cap = 8;
 
 	if (v->type == jbvObject)
 	{
 		*n = v->val.object.nPairs;
 		return v->val.object.pairs;
 	}
-	pairs = palloc(sizeof(JsonbPair) * cap);
+	pairs = palloc(sizeof(JsonbPair) *
+				   Max(1, JsonContainerSize(v->val.binary.data)));
 	*n = 0;
 	it = JsonbIteratorInit(v->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &val, true)) != WJB_DONE)
 	{
 		if (tok == WJB_KEY)
-		{
-			if (*n == cap)
-			{
-				cap *= 2;
-				pairs = repalloc(pairs, sizeof(JsonbPair) * cap);
-			}
 			pairs[*n].key = val;
-		}
 		else if (tok == WJB_VALUE)
-		{
-			pairs[*n].value = val;
-			(*n)++;
-		}
+			pairs[(*n)++].value = val;
 	}
 	return pairs;
 }
@@ -120,27 +110,20 @@ KvamJsonArrayElems(const JsonbValue *v, int *n)
 	JsonbIteratorToken tok;
 	JsonbValue	val;
 	JsonbValue *elems;
-	int			cap = 8;
 
 	if (v->type == jbvArray)
 	{
 		*n = v->val.array.nElems;
 		return v->val.array.elems;
 	}
-	elems = palloc(sizeof(JsonbValue) * cap);
+	elems = palloc(sizeof(JsonbValue) *
+				   Max(1, JsonContainerSize(v->val.binary.data)));
 	*n = 0;
 	it = JsonbIteratorInit(v->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &val, true)) != WJB_DONE)
 	{
 		if (tok == WJB_ELEM)
-		{
-			if (*n == cap)
-			{
-				cap *= 2;
-				elems = repalloc(elems, sizeof(JsonbValue) * cap);
-			}
 			elems[(*n)++] = val;
-		}
 	}
 	return elems;
 }

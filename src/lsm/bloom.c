@@ -41,6 +41,7 @@
 #include "postgres.h"
 
 #include "lsm/bloom.h"
+#include "lsm/meta.h"
 #include "lsm/page.h"
 
 /* Geometry of a bloom page (more in bloom.h).  On disk: see above. */
@@ -119,16 +120,7 @@ KvamBloomPageOf(uint64 fp, uint32 npages)
 void
 KvamBloomInitPage(Page page, uint32 partition)
 {
-	KvamPageOpaque opaque;
-
-	PageInit(page, BLCKSZ, MAXALIGN(sizeof(KvamPageOpaqueData)));
-	opaque = KvamPageGetOpaque(page);
-	opaque->page_type = KVAM_PAGE_RUN_BLOOM;
-	opaque->format = KVAM_PAGE_FORMAT;
-	opaque->partition = partition;
-	opaque->next = InvalidBlockNumber;
-	opaque->flags = 0;
-	opaque->page_id = KVAM_PAGE_ID;
+	KvamPageInit(page, KVAM_PAGE_RUN_BLOOM, partition);
 
 	/* the bit array is page contents, not free space */
 	((PageHeader) page)->pd_lower = KVAM_BLOOM_BITS_OFFSET +

@@ -149,8 +149,7 @@ catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		op = KvamPageGetOpaque(page);
-		if (PageIsNew(page) || op->page_id != KVAM_PAGE_ID ||
-			op->page_type != KVAM_PAGE_L0)
+		if (KvamPageType(page) != KVAM_PAGE_L0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("kvam L0 chain of relation \"%s\" reaches block %u, which is not an L0 page",
@@ -466,7 +465,6 @@ KvamVersionFetch(Relation rel, ItemPointer tid, Size *len)
 	OffsetNumber off = ItemPointerGetOffsetNumber(tid);
 	Buffer		buf;
 	Page		page;
-	KvamPageOpaque op;
 	ItemId		iid;
 	KvamVersion copy = NULL;
 
@@ -475,9 +473,8 @@ KvamVersionFetch(Relation rel, ItemPointer tid, Size *len)
 	buf = ReadBuffer(rel, blk);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	op = KvamPageGetOpaque(page);
-	if (!PageIsNew(page) && op->page_id == KVAM_PAGE_ID &&
-		(op->page_type == KVAM_PAGE_L0 || op->page_type == KVAM_PAGE_RUN_DATA) &&
+	if ((KvamPageType(page) == KVAM_PAGE_L0 ||
+		 KvamPageType(page) == KVAM_PAGE_RUN_DATA) &&
 		off >= FirstOffsetNumber && off <= PageGetMaxOffsetNumber(page))
 	{
 		iid = PageGetItemId(page, off);

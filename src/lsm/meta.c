@@ -142,11 +142,9 @@ KvamMetaCreate(SMgrRelation srel, ForkNumber fork, int npartitions, bool needwal
 static void
 check_meta(Relation rel, Page page)
 {
-	KvamPageOpaque op = KvamPageGetOpaque(page);
 	KvamMetaPage m = KvamPageGetMeta(page);
 
-	if (PageIsNew(page) || op->page_id != KVAM_PAGE_ID ||
-		op->page_type != KVAM_PAGE_META || m->magic != KVAM_META_MAGIC)
+	if (KvamPageType(page) != KVAM_PAGE_META || m->magic != KVAM_META_MAGIC)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("relation \"%s\" is not a valid kvam relation",
@@ -421,13 +419,10 @@ KvamManifestRead(Relation rel, KvamRelInfo *info, int idx)
 	Page		page;
 	KvamManifest mf,
 				copy;
-	KvamPageOpaque op;
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	op = KvamPageGetOpaque(page);
-	if (PageIsNew(page) || op->page_id != KVAM_PAGE_ID ||
-		op->page_type != KVAM_PAGE_MANIFEST)
+	if (KvamPageType(page) != KVAM_PAGE_MANIFEST)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("kvam manifest page %u of relation \"%s\" is invalid",

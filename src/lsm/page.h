@@ -67,6 +67,24 @@ typedef KvamPageOpaqueData *KvamPageOpaque;
 #define KvamPageGetOpaque(page) \
 	((KvamPageOpaque) PageGetSpecialPointer(page))
 
+/*
+ * KvamPageType returns the KVAM_PAGE_* type of 'page', or 0 when it is not
+ * an initialised kvam page (new, another special-area size, or no
+ * KVAM_PAGE_ID).  Safe on any page: the opaque area is only read after its
+ * size is checked.
+ */
+static inline uint16
+KvamPageType(Page page)
+{
+	KvamPageOpaque op;
+
+	if (PageIsNew(page) ||
+		PageGetSpecialSize(page) != MAXALIGN(sizeof(KvamPageOpaqueData)))
+		return 0;
+	op = KvamPageGetOpaque(page);
+	return op->page_id == KVAM_PAGE_ID ? op->page_type : 0;
+}
+
 /* Version flags.  DO NOT RENUMBER: stored on disk and in WAL. */
 #define KVAM_V_TOMBSTONE	0x0001	/* the key is deleted; no tuple */
 #define KVAM_V_LOCK			0x0002	/* row lock marker; no tuple, not a state */

@@ -60,13 +60,10 @@ lock_map(Relation rel, KvamRelInfo *info, int mode)
 {
 	Buffer		buf = ReadBuffer(rel, info->freemap);
 	Page		page;
-	KvamPageOpaque op;
 
 	LockBuffer(buf, mode);
 	page = BufferGetPage(buf);
-	op = KvamPageGetOpaque(page);
-	if (PageIsNew(page) || op->page_id != KVAM_PAGE_ID ||
-		op->page_type != KVAM_PAGE_FREEMAP)
+	if (KvamPageType(page) != KVAM_PAGE_FREEMAP)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("kvam free map page %u of relation \"%s\" is invalid",
@@ -522,8 +519,7 @@ KvamL0ChainWalkTo(Relation rel, uint32 partid, BlockNumber head,
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		op = KvamPageGetOpaque(page);
-		if (PageIsNew(page) || op->page_id != KVAM_PAGE_ID ||
-			op->page_type != KVAM_PAGE_L0 || op->partition != partid)
+		if (KvamPageType(page) != KVAM_PAGE_L0 || op->partition != partid)
 		{
 			UnlockReleaseBuffer(buf);
 			return blk;
@@ -717,22 +713,20 @@ classify(Relation rel, BlockNumber blk, XLogRecPtr *lsn)
 {
 	Buffer		buf = ReadBuffer(rel, blk);
 	Page		page;
-	KvamPageOpaque op;
+	uint16		type;
 	uint8		kind;
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
 	*lsn = PageGetLSN(page);
-	op = KvamPageGetOpaque(page);
+	type = KvamPageType(page);
 	if (PageIsNew(page))
 		kind = CAND_ZERO;
-	else if (PageGetSpecialSize(page) != MAXALIGN(sizeof(KvamPageOpaqueData)) ||
-			 op->page_id != KVAM_PAGE_ID)
+	else if (type == 0)
 		kind = CAND_RUN;		/* not a kvam page at all: garbage */
-	else if (op->page_type == KVAM_PAGE_L0)
+	else if (type == KVAM_PAGE_L0)
 		kind = CAND_L0;
-	else if (op->page_type >= KVAM_PAGE_RUN_HEAD &&
-			 op->page_type <= KVAM_PAGE_RUN_BLOOM)
+	else if (type >= KVAM_PAGE_RUN_HEAD && type <= KVAM_PAGE_RUN_BLOOM)
 		kind = CAND_RUN;
 	else
 		kind = 0;				/* a metapage, manifest or free map: never */
