@@ -177,6 +177,18 @@ RESET kvam.cluster_bypass;
 UPDATE kvam.cluster_nodes SET state = 'active' WHERE name = 'b';
 DROP SUBSCRIPTION kvam_a_from_b;
 
+-- A joining node (its copy is being rebuilt) redirects eventually
+-- consistent API reads too; SQL reads stay local
+UPDATE kvam.cluster_nodes SET state = 'joining' WHERE is_self;
+SELECT kvam.execute('GetItem', '{"TableName":"crt","Key":{"pk":{"S":"k4"},"sk":{"N":"1"}},"ProjectionExpression":"pk"}');
+SELECT try($$SELECT kvam.execute('GetItem', '{"TableName":"crt","Key":{"pk":{"S":"k3"},"sk":{"N":"1"}}}')$$);
+SELECT try($$SELECT kvam.execute('Query', '{"TableName":"crt","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"k6"}}}')$$);
+SELECT try($$SELECT kvam.execute('Scan', '{"TableName":"crt","Select":"COUNT"}')$$);
+SELECT try($$SELECT kvam.execute('BatchGetItem', '{"RequestItems":{"crt":{"Keys":[{"pk":{"S":"k3"},"sk":{"N":"1"}}]}}}')$$);
+SELECT count(*) FROM cs WHERE pk = 'k3';
+UPDATE kvam.cluster_nodes SET state = 'active' WHERE is_self;
+SELECT kvam.execute('Scan', '{"TableName":"crt","Select":"COUNT"}');
+
 -- no cluster again: no rules
 DELETE FROM kvam.cluster_tables;
 DELETE FROM kvam.cluster_ranges;
