@@ -170,6 +170,12 @@ SELECT regexp_replace(try($$DELETE FROM cs WHERE pk = 'k9'$$), 'pg_[0-9]+', 'pg_
 SELECT regexp_replace(try($$SELECT kvam.execute('PutItem', '{"TableName":"crt","Item":{"pk":{"S":"k9"},"sk":{"N":"5"}}}')$$), 'pg_[0-9]+', 'pg_N');
 UPDATE cu SET v = 2 WHERE pk = 'k3';  -- not mirrored
 SELECT pg_replication_origin_session_reset();
+-- other origins (the management functions' own) are not fenced
+SELECT 'created' FROM pg_replication_origin_create('cluster_test_resync');
+SELECT pg_replication_origin_session_setup('cluster_test_resync');
+INSERT INTO cs VALUES ('k14', 15);
+SELECT pg_replication_origin_session_reset();
+SELECT pg_replication_origin_drop('cluster_test_resync');
 -- without the origin, the same session writes again
 INSERT INTO cs VALUES ('k14', 16);
 SELECT pk, v FROM cs WHERE pk = 'k14';
