@@ -183,6 +183,20 @@ RESET kvam.cluster_bypass;
 UPDATE kvam.cluster_nodes SET state = 'active' WHERE name = 'b';
 DROP SUBSCRIPTION kvam_a_from_b;
 
+-- kvam.cluster_range_of agrees with the rules for N and B keys too
+CREATE TABLE cn (pk numeric NOT NULL, v int) USING kvam;
+CREATE UNIQUE INDEX cn_key ON cn USING kvam_key (pk);
+CREATE TABLE cb (pk bytea NOT NULL, v int) USING kvam;
+CREATE UNIQUE INDEX cb_key ON cb USING kvam_key (pk);
+INSERT INTO kvam.cluster_tables VALUES ('cn'), ('cb');
+SELECT i, kvam.cluster_range_of(i::numeric) AS range,
+	split_part(try(format('INSERT INTO cn VALUES (%s, 0)', i)), ' | ', 1) AS numeric_key,
+	kvam.cluster_range_of(int4send(i)) AS brange,
+	split_part(try(format('INSERT INTO cb VALUES (%L, 0)', int4send(i))), ' | ', 1) AS binary_key
+FROM generate_series(1, 6) i;
+DELETE FROM kvam.cluster_tables WHERE relid IN ('cn'::regclass, 'cb'::regclass);
+DROP TABLE cn, cb;
+
 -- A joining node (its copy is being rebuilt) redirects eventually
 -- consistent API reads too; SQL reads stay local
 UPDATE kvam.cluster_nodes SET state = 'joining' WHERE is_self;
