@@ -512,6 +512,56 @@ KvamMetaReplaceParts(Page meta, int idx, int nold,
 					  m->npartitions * sizeof(KvamPartMapEntry));
 }
 
+/* The closed-partition entries: the last nclosed * 16 bytes before special. */
+static KvamClosedPart *
+closed_parts(Page meta)
+{
+	KvamMetaPage m = KvamPageGetMeta(meta);
+
+	return (KvamClosedPart *) ((char *) meta + ((PageHeader) meta)->pd_special -
+							   m->nclosed * sizeof(KvamClosedPart));
+}
+
+/*
+ * KvamMetaAddClosed: see meta.h.
+ */
+void
+KvamMetaAddClosed(Page meta, const KvamClosedPart *c)
+{
+	KvamMetaPage m = KvamPageGetMeta(meta);
+	KvamClosedPart *old = closed_parts(meta);
+	int			keep = Min(m->nclosed, KVAM_MAX_CLOSED - 1);
+
+	/* keep the newest 'keep', one slot lower, and append */
+	memmove((char *) (old + m->nclosed - keep) - sizeof(KvamClosedPart),
+			old + m->nclosed - keep, keep * sizeof(KvamClosedPart));
+	m->nclosed = keep + 1;
+	closed_parts(meta)[keep] = *c;
+	((PageHeader) meta)->pd_upper = ((PageHeader) meta)->pd_special -
+		m->nclosed * sizeof(KvamClosedPart);
+	Assert(((PageHeader) meta)->pd_lower <= ((PageHeader) meta)->pd_upper);
+}
+
+/*
+ * KvamMetaReadClosed: see meta.h.
+ */
+KvamClosedPart *
+KvamMetaReadClosed(Relation rel, int *n)
+{
+	Buffer		buf = ReadBuffer(rel, KVAM_METAPAGE_BLKNO);
+	Page		page;
+	KvamClosedPart *copy;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	check_meta(rel, page);
+	*n = KvamPageGetMeta(page)->nclosed;
+	copy = palloc(Max(*n, 1) * sizeof(KvamClosedPart));
+	memcpy(copy, closed_parts(page), *n * sizeof(KvamClosedPart));
+	UnlockReleaseBuffer(buf);
+	return copy;
+}
+
 static void
 bump_run_id(KvamMetaPage m, void *arg)
 {

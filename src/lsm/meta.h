@@ -69,9 +69,26 @@ typedef struct KvamMetaPageData
 	uint32		next_partid;
 	uint64		next_run_id;
 	BlockNumber freemap;		/* the free-extent page (lsm/space.h) */
-	uint32		pad;
+	uint32		nclosed;		/* KvamClosedPart entries at the page's end */
 	KvamPartMapEntry parts[FLEXIBLE_ARRAY_MEMBER];
 } KvamMetaPageData;
+
+/*
+ * A partition split or merged away ("closed"), remembered for the stream
+ * shard lineage (DescribeStream lists a closed shard while it has retained
+ * records, and its children name it as ParentShardId).  The metapage keeps
+ * the last KVAM_MAX_CLOSED of them, oldest first, in the space between
+ * pd_upper and the special area (pd_upper = special - nclosed * 16), so
+ * full-page images skip the unused middle of the page.
+ */
+typedef struct KvamClosedPart
+{
+	uint64		hash_lo;		/* its range started here */
+	uint32		partid;
+	uint32		parent;			/* its own parent, or KVAM_NO_PARTID */
+} KvamClosedPart;
+
+#define KVAM_MAX_CLOSED		64
 
 typedef KvamMetaPageData *KvamMetaPage;
 
@@ -208,6 +225,19 @@ extern void KvamManifestInitPage(Page page, uint32 partid, uint64 lo,
  */
 extern void KvamMetaReplaceParts(Page meta, int idx, int nold,
 								 const KvamPartMapEntry *ents, int nnew);
+
+/*
+ * KvamMetaAddClosed remembers a closed partition in metapage 'meta'
+ * (dropping the oldest when KVAM_MAX_CLOSED are kept).  Same rules as
+ * KvamMetaReplaceParts.
+ */
+extern void KvamMetaAddClosed(Page meta, const KvamClosedPart *c);
+
+/*
+ * KvamMetaReadClosed returns a palloc'd copy of the closed partitions of
+ * 'rel' (oldest first) and their number in *n.
+ */
+extern KvamClosedPart *KvamMetaReadClosed(Relation rel, int *n);
 
 /*
  * KvamMetaNextRunId allocates a run id (WAL-logged metapage update).

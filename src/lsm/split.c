@@ -384,6 +384,7 @@ KvamSplitPartition(Relation rel, uint32 partid, StringInfo out)
 		KvamPartMapEntry ents[2];
 		KvamManifest lmf,
 					rmf;
+		KvamClosedPart closed;
 
 		lid = m->next_partid++;
 		rid = m->next_partid++;
@@ -400,6 +401,10 @@ KvamSplitPartition(Relation rel, uint32 partid, StringInfo out)
 		KvamManifestSetLower(BufferGetPage(bufs[2]));
 		KvamManifestSetLower(BufferGetPage(bufs[3]));
 		pmf->flags |= KVAM_MF_RETIRED;
+		closed.hash_lo = lo;
+		closed.partid = partid;
+		closed.parent = pmf->parent;
+		KvamMetaAddClosed(BufferGetPage(bufs[0]), &closed);
 		ents[0].hash_lo = lo;
 		ents[0].partid = lid;
 		ents[0].manifest = blks[2];
@@ -534,6 +539,7 @@ KvamMergePartitions(Relation rel, uint32 partid, StringInfo out)
 		KvamMetaPage m = KvamPageGetMeta(BufferGetPage(bufs[0]));
 		KvamPartMapEntry ent;
 		KvamManifest nmf;
+		KvamClosedPart closed;
 
 		newid = m->next_partid++;
 		KvamManifestInitPage(BufferGetPage(bufs[3]), newid, amf->hash_lo,
@@ -544,6 +550,14 @@ KvamMergePartitions(Relation rel, uint32 partid, StringInfo out)
 		KvamManifestSetLower(BufferGetPage(bufs[3]));
 		amf->flags |= KVAM_MF_RETIRED;
 		bmf->flags |= KVAM_MF_RETIRED;
+		closed.hash_lo = amf->hash_lo;
+		closed.partid = partid;
+		closed.parent = amf->parent;
+		KvamMetaAddClosed(BufferGetPage(bufs[0]), &closed);
+		closed.hash_lo = bmf->hash_lo;
+		closed.partid = rightid;
+		closed.parent = bmf->parent;
+		KvamMetaAddClosed(BufferGetPage(bufs[0]), &closed);
 		ent.hash_lo = amf->hash_lo;
 		ent.partid = newid;
 		ent.manifest = blks[3];
