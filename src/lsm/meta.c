@@ -240,6 +240,7 @@ typedef struct InfoCacheEntry
 
 static HTAB *info_cache = NULL;
 static List *retired_infos = NIL;	/* superseded, freed at transaction end */
+static KvamRelInfo *last_info = NULL;	/* the last one returned: a shortcut */
 
 /* Relcache invalidation: the copy of 'relid' (all if Invalid) is stale. */
 static void
@@ -273,7 +274,11 @@ info_xact_callback(XactEvent event, void *arg)
 		event != XACT_EVENT_PARALLEL_ABORT && event != XACT_EVENT_PREPARE)
 		return;
 	foreach(lc, retired_infos)
+	{
+		if (lfirst(lc) == last_info)
+			last_info = NULL;
 		pfree(lfirst(lc));
+	}
 	list_free(retired_infos);
 	retired_infos = NIL;
 }
@@ -352,6 +357,9 @@ KvamRelGetInfo(Relation rel)
 	Buffer		buf;
 	Page		page;
 
+	if (last_info && last_info->relid == relid && last_info->valid &&
+		RelFileNodeEquals(last_info->node, rel->rd_node))
+		return last_info;
 	if (info_cache == NULL)
 	{
 		HASHCTL		ctl;
@@ -363,7 +371,7 @@ KvamRelGetInfo(Relation rel)
 	}
 	e = hash_search(info_cache, &relid, HASH_FIND, NULL);
 	if (e && e->info->valid && RelFileNodeEquals(e->info->node, rel->rd_node))
-		return e->info;
+		return last_info = e->info;
 
 	memset(&info, 0, sizeof(info));
 	buf = ReadBuffer(rel, KVAM_METAPAGE_BLKNO);
@@ -390,7 +398,7 @@ KvamRelGetInfo(Relation rel)
 		MemoryContextSwitchTo(old);
 	}
 	e->info = copy;
-	return copy;
+	return last_info = copy;
 }
 
 /*

@@ -360,6 +360,8 @@ KvamSplitPartition(Relation rel, uint32 partid, StringInfo out)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("kvam partition %u of relation \"%s\" cannot be split",
 						partid, RelationGetRelationName(rel)),
+				 hi == lo ?
+				 errdetail("Its hash range holds a single hash.") :
 				 errdetail("A table has at most %d partitions.", KVAM_MAX_PARTITIONS)));
 	mid = lo + (hi - lo) / 2;
 
@@ -626,15 +628,23 @@ KvamPartitionBytes(Relation rel, KvamRelInfo *info, int idx)
 	return (uint64) bytes;
 }
 
-/* Cold: nothing written since its last flush (L0 empty, nothing frozen). */
+/*
+ * May partitions idx and idx + 1 be merged automatically?  Both cold
+ * (nothing written since their last flush: L0 empty), and their runs fit
+ * one manifest (a merge that fails would fail again every round).
+ */
 static bool
-is_cold(Relation rel, KvamRelInfo *info, int idx)
+mergeable(Relation rel, KvamRelInfo *info, int idx)
 {
-	KvamManifest mf = KvamManifestRead(rel, info, idx);
-	bool		cold = !BlockNumberIsValid(mf->l0_head);
+	KvamManifest a = KvamManifestRead(rel, info, idx);
+	KvamManifest b = KvamManifestRead(rel, info, idx + 1);
+	bool		ok = !BlockNumberIsValid(a->l0_head) &&
+		!BlockNumberIsValid(b->l0_head) &&
+		a->nruns + b->nruns <= KVAM_MAX_RUNS_PER_PARTITION;
 
-	pfree(mf);
-	return cold;
+	pfree(a);
+	pfree(b);
+	return ok;
 }
 
 /*
@@ -674,7 +684,7 @@ KvamPartitionAutoMaintain(Relation rel)
 		for (int i = 0; i + 1 < (int) info->npartitions; i++)
 			if (sizes[i] < merge_bytes && sizes[i + 1] < merge_bytes &&
 				sizes[i] + sizes[i + 1] < Max(split_bytes / 2, merge_bytes) &&
-				is_cold(rel, info, i) && is_cold(rel, info, i + 1))
+				mergeable(rel, info, i))
 			{
 				KvamMergePartitions(rel, info->parts[i].partid, NULL);
 				return true;
