@@ -53,6 +53,10 @@ SELECT * FROM parts;
 SELECT * FROM same();
 SELECT lookups_ok();
 SELECT * FROM kvam.check('s');
+-- the parent's reserved L0 space went back to the free space
+SELECT count(*) AS chunks_of_gone_partitions FROM kvam.free_extents('s')
+WHERE l0_partition IS NOT NULL
+  AND l0_partition NOT IN (SELECT partition FROM kvam.partitions('s'));
 EXPLAIN (COSTS OFF) SELECT * FROM s WHERE pk = 'p1' AND sk = 98;
 EXPLAIN (COSTS OFF) SELECT * FROM s WHERE pk = 'p1' ORDER BY sk DESC;
 SELECT sk FROM s WHERE pk = 'p1' ORDER BY sk DESC LIMIT 3;
@@ -109,6 +113,9 @@ SELECT (kvam.compact('s')->>'compactions')::int > 0 AS compacted;
 VACUUM s;
 SELECT * FROM same();
 SELECT * FROM kvam.check('s');
+SELECT count(*) AS chunks_of_gone_partitions FROM kvam.free_extents('s')
+WHERE l0_partition IS NOT NULL
+  AND l0_partition NOT IN (SELECT partition FROM kvam.partitions('s'));
 
 -- errors
 SELECT kvam.split_partition('s', 42);

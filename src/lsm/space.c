@@ -596,6 +596,31 @@ KvamSpaceRetireChain(Relation rel, uint32 partid, BlockNumber head,
 	pfree(l.blocks);
 }
 
+/*
+ * KvamSpaceReleaseChunks: see space.h.
+ */
+void
+KvamSpaceReleaseChunks(Relation rel, uint32 partid)
+{
+	KvamRelInfo *info = KvamRelGetInfo(rel);
+	Buffer		mapbuf = lock_map(rel, info, BUFFER_LOCK_EXCLUSIVE);
+	KvamFreeMap fm = KvamPageGetFreeMap(BufferGetPage(mapbuf));
+	bool		any = false;
+
+	for (uint32 i = 0; i < fm->nextents; i++)
+		any |= fm->ext[i].owner == partid + 1;
+	if (any)
+	{
+		START_CRIT_SECTION();
+		for (uint32 i = 0; i < fm->nextents; i++)
+			if (fm->ext[i].owner == partid + 1)
+				fm->ext[i].owner = 0;
+		map_edited(rel, mapbuf);
+		END_CRIT_SECTION();
+	}
+	UnlockReleaseBuffer(mapbuf);
+}
+
 KvamFreeMap
 KvamSpaceReadMap(Relation rel, KvamRelInfo *info)
 {

@@ -258,10 +258,12 @@ inval_now(Relation rel)
 /*
  * The common end of a split or merge: the new map is published and the
  * old partitions' locks are still held.  Give the slots up, retire the old
- * manifest pages, release the locks taken for the edit, invalidate.
+ * manifest pages and the L0 chunks reserved for the old partitions,
+ * release the locks taken for the edit, invalidate.
  */
 static void
-finish_edit(Relation rel, KvamPart **parts, const BlockNumber *oldblks, int n)
+finish_edit(Relation rel, KvamPart **parts, const BlockNumber *oldblks,
+			const uint32 *oldids, int n)
 {
 	for (int i = 0; i < n; i++)
 	{
@@ -273,7 +275,10 @@ finish_edit(Relation rel, KvamPart **parts, const BlockNumber *oldblks, int n)
 	KvamMapUnlock(rel, ExclusiveLock);
 	fail_point("retire");
 	for (int i = 0; i < n; i++)
+	{
 		KvamSpaceRetire(rel, oldblks[i], 1, true);
+		KvamSpaceReleaseChunks(rel, oldids[i]);
+	}
 	KvamSpaceUnlockAlloc(rel);
 	inval_now(rel);
 	CacheInvalidateRelcache(rel);
@@ -423,7 +428,7 @@ KvamSplitPartition(Relation rel, uint32 partid, StringInfo out)
 	for (int i = 0; i < 4; i++)
 		UnlockReleaseBuffer(bufs[i]);
 
-	finish_edit(rel, parts, &blks[1], 1);
+	finish_edit(rel, parts, &blks[1], &partid, 1);
 	UnlockPage(rel, blks[1], ExclusiveLock);
 
 	if (out)
@@ -573,7 +578,11 @@ KvamMergePartitions(Relation rel, uint32 partid, StringInfo out)
 	for (int i = 0; i < 4; i++)
 		UnlockReleaseBuffer(bufs[i]);
 
-	finish_edit(rel, parts, &blks[1], 2);
+	{
+		uint32		oldids[2] = {partid, rightid};
+
+		finish_edit(rel, parts, &blks[1], oldids, 2);
+	}
 	UnlockPage(rel, blks[2], ExclusiveLock);
 	UnlockPage(rel, blks[1], ExclusiveLock);
 
