@@ -301,7 +301,9 @@ check_manifest(Check *c, KvamManifest mf)
 			problem(c, ref->head, "run %llu: levels are not in ascending order",
 					(unsigned long long) ref->run_id);
 		if (r > 0 && ref->level == 0 && mf->runs[r - 1].level == 0 &&
-			ref->run_id >= mf->runs[r - 1].run_id)
+			ref->run_id >= mf->runs[r - 1].run_id &&
+			!(ref->run_id == mf->runs[r - 1].run_id &&
+			  ref->hash_first > mf->runs[r - 1].hash_last))
 			problem(c, ref->head, "run %llu: level-0 runs are not newest first",
 					(unsigned long long) ref->run_id);
 		if (ref->hash_first < mf->hash_lo || ref->hash_last > mf->hash_hi)

@@ -462,15 +462,15 @@ merged_runs(KvamManifest a, KvamManifest b, KvamRunRef *runs)
 				ib = 0;
 	uint32		maxlevel = 0;
 
-	/* level 0: newest first */
+	/* level 0: newest first (a run of both sides: the left's range first) */
 	while ((ia < a->nruns && a->runs[ia].level == 0) ||
 		   (ib < b->nruns && b->runs[ib].level == 0))
 	{
 		bool		take_a = ia < a->nruns && a->runs[ia].level == 0 &&
 			(ib >= b->nruns || b->runs[ib].level != 0 ||
-			 a->runs[ia].run_id > b->runs[ib].run_id);
+			 a->runs[ia].run_id >= b->runs[ib].run_id);
 
-		runs[n++] = take_a ? a->runs[ia++] : b->runs[ib++];
+		add_merged(runs, &n, take_a ? &a->runs[ia++] : &b->runs[ib++]);
 	}
 	for (uint32 r = 0; r < a->nruns; r++)
 		maxlevel = Max(maxlevel, a->runs[r].level);
