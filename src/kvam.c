@@ -25,6 +25,7 @@
 #include "utils/guc.h"
 
 #include "kvam.h"
+#include "lsm/meta.h"
 #include "admin/admin.h"
 #include "am/kvam_am.h"
 #include "api/catalog.h"
@@ -32,6 +33,7 @@
 #include "lsm/compact.h"
 #include "lsm/page.h"
 #include "lsm/shmem.h"
+#include "lsm/split.h"
 #include "stream/store.h"
 #include "wal/xlog.h"
 
@@ -96,6 +98,7 @@ define_gucs(void)
 	}
 	KvamApiDefineGucs();
 	KvamCompactInitGucs();
+	KvamSplitInitGucs();
 	KvamStreamDefineGucs();
 	KvamClusterDefineGucs();
 }
@@ -108,6 +111,7 @@ _PG_init(void)
 	/* after every kvam.* GUC is defined, or config values of later ones are dropped */
 	MarkGUCPrefixReserved("kvam");
 	KvamUtilityInit();
+	KvamRelInfoInit();
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;

@@ -32,7 +32,8 @@ CREATE FUNCTION kvam.partitions(rel regclass,
 	OUT runs int, OUT run_versions bigint, OUT run_blocks bigint,
 	OUT flushes bigint, OUT reads bigint, OUT writes bigint,
 	OUT bloom_probes bigint, OUT bloom_skips bigint,
-	OUT levels int, OUT compactions bigint, OUT compact_blocks bigint)
+	OUT levels int, OUT compactions bigint, OUT compact_blocks bigint,
+	OUT parent int)
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'kvam_partitions' LANGUAGE C STRICT VOLATILE;
 

@@ -115,6 +115,8 @@ KvamWriteThrottle(Relation rel, KvamRelInfo *info, int idx)
 			fallback = false;	/* give the auto-admin one slice first */
 
 		p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+		if (p == NULL)
+			return;				/* split or merged: its successors start empty */
 		if (p->has_frozen && p->flush_pid == 0 && fallback)
 		{
 			KvamPartRelease(p);

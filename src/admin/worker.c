@@ -71,6 +71,7 @@
 #include "am/kvam_am.h"
 #include "kvam.h"
 #include "lsm/compact.h"
+#include "lsm/split.h"
 #include "lsm/shmem.h"
 
 static int	my_entry = -1;
@@ -188,6 +189,9 @@ do_partition(KvamPartTag *tag, WorkKind kind)
 					did = true;
 				break;
 			}
+			/* then a split or merge if the table's partitions call for one */
+			if (KvamPartitionAutoMaintain(rel))
+				did = true;
 		}
 		if (rel != NULL)
 			relation_close(rel, NoLock);

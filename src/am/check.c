@@ -153,6 +153,13 @@ check_run(Check *c, KvamManifest mf, KvamRunRef *ref)
 	TransactionId minx = InvalidTransactionId;
 	bool		have_prev = false;
 
+	uint32		builder = 0;
+
+	/*
+	 * Run pages carry the partition that wrote them: this one, or (runs
+	 * inherited in a split or merge) an older one, the same on every page.
+	 */
+	(void) page_type(c->rel, ref->head, &builder);
 	for (BlockNumber b = 0; b < ref->nblocks; b++)
 	{
 		uint32		part = 0;
@@ -161,7 +168,8 @@ check_run(Check *c, KvamManifest mf, KvamRunRef *ref)
 			b >= ref->nblocks - ref->nbloom ? KVAM_PAGE_RUN_BLOOM : 0;
 
 		if (t < KVAM_PAGE_RUN_HEAD || t > KVAM_PAGE_RUN_BLOOM ||
-			(want != 0 && t != want) || part != mf->partid)
+			(want != 0 && t != want) || part != builder ||
+			(mf->parent == KVAM_NO_PARTID && part != mf->partid))
 		{
 			problem(c, ref->head + b, "block %u of run %llu is not a run page of its partition (type %u)",
 					b, (unsigned long long) ref->run_id, t);
@@ -194,14 +202,19 @@ check_run(Check *c, KvamManifest mf, KvamRunRef *ref)
 		if (newkey)
 		{
 			uint64		h = v->keylen >= KVAM_KEY_HASH_BYTES ? KvamKeyHashOf(v->key) : 0;
+			bool		mine = h >= ref->hash_first && h <= ref->hash_last;
 
 			nkeys++;
-			if (!KvamRunMayContain(c->rel, ref, v->key, v->keylen))
+
+			/*
+			 * A run shared after a split holds keys of other partitions:
+			 * only those of the reference's range belong to this one.
+			 */
+			if (mine && !KvamRunMayContain(c->rel, ref, v->key, v->keylen))
 				problem(c, ItemPointerGetBlockNumber(&tid),
 						"run %llu: bloom filter or key range misses a key it holds",
 						(unsigned long long) ref->run_id);
-			if (v->keylen >= KVAM_KEY_HASH_BYTES &&
-				(h < mf->hash_lo || h > mf->hash_hi))
+			if (!mine && mf->parent == KVAM_NO_PARTID)
 				problem(c, ItemPointerGetBlockNumber(&tid),
 						"run %llu: key outside the partition's hash range",
 						(unsigned long long) ref->run_id);
@@ -211,9 +224,17 @@ check_run(Check *c, KvamManifest mf, KvamRunRef *ref)
 		}
 		if (ItemPointerGetBlockNumber(&tid) != lastblk)
 		{
-			/* the index must lead a search for this page's first key here */
-			KvamRunIter *s = KvamRunIterBegin(c->rel, ref, v->key, v->keylen,
-											  NULL, 0, false);
+			/*
+			 * The index must lead a search for this page's first key here
+			 * (searched in the whole run: the key may lie outside the
+			 * range this partition's reference covers).
+			 */
+			KvamRunRef	whole = *ref;
+			KvamRunIter *s;
+
+			whole.hash_first = 0;
+			whole.hash_last = PG_UINT64_MAX;
+			s = KvamRunIterBegin(c->rel, &whole, v->key, v->keylen, NULL, 0, false);
 			ItemPointerData stid;
 			KvamVersion sv = KvamRunIterNext(s, &stid);
 
@@ -280,7 +301,9 @@ check_manifest(Check *c, KvamManifest mf)
 			problem(c, ref->head, "run %llu: levels are not in ascending order",
 					(unsigned long long) ref->run_id);
 		if (r > 0 && ref->level == 0 && mf->runs[r - 1].level == 0 &&
-			ref->run_id >= mf->runs[r - 1].run_id)
+			ref->run_id >= mf->runs[r - 1].run_id &&
+			!(ref->run_id == mf->runs[r - 1].run_id &&
+			  ref->hash_first > mf->runs[r - 1].hash_last))
 			problem(c, ref->head, "run %llu: level-0 runs are not newest first",
 					(unsigned long long) ref->run_id);
 		if (ref->hash_first < mf->hash_lo || ref->hash_last > mf->hash_hi)
@@ -290,8 +313,16 @@ check_manifest(Check *c, KvamManifest mf)
 		initStringInfo(&first);
 		initStringInfo(&last);
 		KvamRunReadHeader(c->rel, ref, &hdr, &first, &last);
+
+		/*
+		 * Runs of one level: key ranges in order without overlap, judged
+		 * by the references' hash ranges (what readers use), and by the
+		 * keys where two ranges meet at one hash.
+		 */
 		if (r > 0 && ref->level > 0 && ref->level == prevlevel &&
-			KvamKeyCompare(prevlast.data, prevlast.len, first.data, first.len) >= 0)
+			(ref->hash_first < mf->runs[r - 1].hash_last ||
+			 (ref->hash_first == mf->runs[r - 1].hash_last &&
+			  KvamKeyCompare(prevlast.data, prevlast.len, first.data, first.len) >= 0)))
 			problem(c, ref->head, "run %llu overlaps the previous run of level %u",
 					(unsigned long long) ref->run_id, ref->level);
 		resetStringInfo(&prevlast);
@@ -299,6 +330,24 @@ check_manifest(Check *c, KvamManifest mf)
 		prevlevel = ref->level;
 		check_run(c, mf, ref);
 	}
+}
+
+/*
+ * The partition map covers the hash space: the first range starts at 0,
+ * each manifest's range is its map entry's up to the next one's start,
+ * the last one ends at the top.
+ */
+static void
+check_map_entry(Check *c, KvamRelInfo *info, int i, KvamManifest mf)
+{
+	if (i == 0 && info->parts[0].hash_lo != 0)
+		problem(c, KVAM_METAPAGE_BLKNO, "the partition map does not start at hash 0");
+	if (i > 0 && info->parts[i].hash_lo <= info->parts[i - 1].hash_lo)
+		problem(c, KVAM_METAPAGE_BLKNO, "the partition map is not in hash order");
+	if (mf->hash_lo != info->parts[i].hash_lo ||
+		mf->hash_hi != KvamPartHashHi(info, i))
+		problem(c, info->parts[i].manifest,
+				"manifest hash range disagrees with the partition map");
 }
 
 PG_FUNCTION_INFO_V1(kvam_check);
@@ -320,7 +369,7 @@ kvam_check(PG_FUNCTION_ARGS)
 	c.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	c.rel = KvamOpenTable(PG_GETARG_OID(0), ShareLock, true);
 	c.partition = -1;
-	info = KvamRelGetInfo(c.rel);
+	info = KvamMetaReadMap(c.rel);
 	nblocks = RelationGetNumberOfBlocks(c.rel);
 
 	check_checksums(&c, nblocks);
@@ -332,6 +381,7 @@ kvam_check(PG_FUNCTION_ARGS)
 		KvamManifest mf = KvamManifestRead(c.rel, info, i);
 
 		c.partition = mf->partid;
+		check_map_entry(&c, info, i, mf);
 		check_manifest(&c, mf);
 		pfree(mf);
 	}

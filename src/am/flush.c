@@ -332,6 +332,8 @@ KvamFlushFrozen(Relation rel, KvamRelInfo *info, int idx)
 	}
 
 	p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+	if (p == NULL)
+		return -1;				/* split or merged away: flushed then */
 	if (p->flush_pid != 0 || !p->has_frozen)
 	{
 		KvamPartRelease(p);
@@ -381,6 +383,8 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx)
 
 		CHECK_FOR_INTERRUPTS();
 		p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+		if (p == NULL)
+			return total;		/* split or merged away: flushed then */
 		if (p->has_frozen)
 		{
 			int64		n;
@@ -429,6 +433,8 @@ kvam__freeze(PG_FUNCTION_ARGS)
 	{
 		KvamPart   *p = KvamPartAcquire(rel, info, i, LW_EXCLUSIVE);
 
+		if (p == NULL)
+			continue;
 		if (!p->has_frozen && p->mt.nentries > 0)
 		{
 			KvamFreezeMemtable(p);
@@ -463,15 +469,19 @@ kvam_flush(PG_FUNCTION_ARGS)
 	int			i;
 
 	rel = KvamOpenTable(relid, RowExclusiveLock, true);
-	info = KvamRelGetInfo(rel);
 	admin = KvamAdminAvailable(rel);
-	for (i = 0; i < info->npartitions; i++)
+	do
 	{
-		total += KvamFlushPartition(rel, info, i);
-		/* compaction after the flush: the worker's job if there is one */
-		if (!admin)
-			(void) KvamCompactIfNeeded(rel, info, i, false);
-	}
+		/* again if a partition was split or merged meanwhile */
+		info = KvamRelGetInfo(rel);
+		for (i = 0; i < info->npartitions; i++)
+		{
+			total += KvamFlushPartition(rel, info, i);
+			/* compaction after the flush: the worker's job if there is one */
+			if (!admin)
+				(void) KvamCompactIfNeeded(rel, info, i, false);
+		}
+	} while (!info->valid);
 	if (admin)
 		KvamAdminWake(MyDatabaseId);
 

@@ -49,11 +49,13 @@ kvam_partitions(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	rel = KvamOpenTable(PG_GETARG_OID(0), AccessShareLock, false);
-	info = KvamRelGetInfo(rel);
+	/* the map cannot change while we list it */
+	KvamMapLock(rel, ShareLock);
+	info = KvamMetaReadMap(rel);
 	for (i = 0; i < info->npartitions; i++)
 	{
-		Datum		values[17];
-		bool		nulls[17] = {0};
+		Datum		values[18];
+		bool		nulls[18] = {0};
 		KvamManifest mf;
 		KvamPart   *p;
 		uint64		rv = 0,
@@ -62,6 +64,9 @@ kvam_partitions(PG_FUNCTION_ARGS)
 		int			r;
 
 		p = KvamPartAcquire(rel, info, i, LW_SHARED);
+		if (p == NULL)
+			elog(ERROR, "kvam partition %u of \"%s\" is not in its map",
+				 info->parts[i].partid, RelationGetRelationName(rel));
 		mf = KvamManifestRead(rel, info, i);
 		for (r = 0; r < mf->nruns; r++)
 		{
@@ -86,10 +91,13 @@ kvam_partitions(PG_FUNCTION_ARGS)
 		values[14] = Int32GetDatum(levels);
 		values[15] = Int64GetDatum(mf->compactions);
 		values[16] = Int64GetDatum(mf->compact_blocks);
+		values[17] = Int32GetDatum((int32) mf->parent);
+		nulls[17] = mf->parent == KVAM_NO_PARTID;
 		KvamPartRelease(p);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		pfree(mf);
 	}
+	KvamMapUnlock(rel, ShareLock);
 	relation_close(rel, AccessShareLock);
 	return (Datum) 0;
 }
@@ -106,7 +114,8 @@ kvam_runs(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	rel = KvamOpenTable(PG_GETARG_OID(0), AccessShareLock, false);
-	info = KvamRelGetInfo(rel);
+	KvamMapLock(rel, ShareLock);
+	info = KvamMetaReadMap(rel);
 	for (i = 0; i < info->npartitions; i++)
 	{
 		KvamManifest mf = KvamManifestRead(rel, info, i);
@@ -131,6 +140,7 @@ kvam_runs(PG_FUNCTION_ARGS)
 		}
 		pfree(mf);
 	}
+	KvamMapUnlock(rel, ShareLock);
 	relation_close(rel, AccessShareLock);
 	return (Datum) 0;
 }

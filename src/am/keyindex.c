@@ -158,11 +158,7 @@ kvam_key_build(Relation heap, Relation index, IndexInfo *indexInfo)
 							RelationGetRelationName(heap), get_rel_name(other))));
 	}
 
-	if (heap->rd_amcache)
-	{
-		pfree(heap->rd_amcache);
-		heap->rd_amcache = NULL;
-	}
+	KvamRelForgetInfo(heap);
 	info = KvamRelGetInfo(heap);
 	if (!info->keyed || info->keyindex != RelationGetRelid(index))
 		elog(ERROR, "kvam_key index \"%s\" is not visible to its table yet",
@@ -176,11 +172,7 @@ kvam_key_build(Relation heap, Relation index, IndexInfo *indexInfo)
 	KvamMetaSetKeySchema(heap, types[0], indexInfo->ii_IndexAttrNumbers[0],
 						 types[1], indexInfo->ii_NumIndexKeyAttrs == 2 ?
 						 indexInfo->ii_IndexAttrNumbers[1] : InvalidAttrNumber);
-	if (heap->rd_amcache)
-	{
-		pfree(heap->rd_amcache);
-		heap->rd_amcache = NULL;
-	}
+	KvamRelForgetInfo(heap);
 
 	return result;
 }

@@ -145,9 +145,33 @@ append_and_release(Relation rel, KvamRelInfo *info, int idx, LWLock *kl,
 				   KvamVersion v, Size vlen, ItemPointer tid,
 				   KvamXlogChange *chg)
 {
-	KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+	KvamPart   *p;
 	bool		throttle;
 
+	/*
+	 * Under the partition lock the partition is in the map: a split or
+	 * merge needs the lock, and gives the slot up before releasing it.  So
+	 * an append never reaches a partition that is gone; with a stale map,
+	 * find the key's partition again (the key lock keeps the result of the
+	 * read-before-write valid: nothing else was appended to the key).
+	 */
+	for (;;)
+	{
+		p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
+		if (p != NULL && p->draining_pid == 0)
+			break;
+		if (p != NULL)
+		{
+			/* being split or merged: wait until it is done */
+			ConditionVariablePrepareToSleep(&p->cv);
+			KvamPartRelease(p);
+			(void) ConditionVariableTimedSleep(&p->cv, 100, PG_WAIT_EXTENSION);
+			ConditionVariableCancelSleep();
+			CHECK_FOR_INTERRUPTS();
+		}
+		info = KvamRelGetInfo(rel);
+		idx = KvamPartitionOfKey(info, v->key);
+	}
 	KvamL0Append(rel, info, idx, p, v, vlen, tid, chg);
 	throttle = KvamNoteAppend(rel, info, idx, p);
 	KvamPartRelease(p);

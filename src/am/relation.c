@@ -94,11 +94,7 @@ kvam_relation_nontransactional_truncate(Relation rel)
 	RelationTruncate(rel, 0);
 	KvamMetaCreate(RelationGetSmgr(rel), MAIN_FORKNUM, nparts,
 				   RelationNeedsWAL(rel));
-	if (rel->rd_amcache)
-	{
-		pfree(rel->rd_amcache);
-		rel->rd_amcache = NULL;
-	}
+	KvamRelForgetInfo(rel);
 }
 
 void

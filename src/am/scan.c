@@ -32,10 +32,18 @@
 
 #include "am/kvam_am.h"
 
+/*
+ * The leader's partition map travels with a parallel scan: every
+ * participant hands out partitions of that one map (a worker that loaded
+ * the map after a split would number them differently); KvamIterBegin
+ * reads whatever covers a partition's range now.
+ */
 typedef struct KvamParallelScanDescData
 {
 	ParallelTableScanDescData base;
 	pg_atomic_uint32 next_partition;
+	uint32		npartitions;
+	KvamPartMapEntry parts[KVAM_MAX_PARTITIONS];
 } KvamParallelScanDescData;
 
 typedef struct KvamScanDescData
@@ -69,6 +77,16 @@ kvam_scan_begin(Relation rel, Snapshot snapshot, int nkeys,
 	scan->base.rs_flags = flags;
 	scan->base.rs_parallel = pscan;
 	scan->info = KvamRelGetInfo(rel);
+	if (pscan)
+	{
+		KvamParallelScanDescData *ps = (KvamParallelScanDescData *) pscan;
+		KvamRelInfo *copy = palloc(sizeof(KvamRelInfo));
+
+		memcpy(copy, scan->info, sizeof(KvamRelInfo));
+		copy->npartitions = ps->npartitions;
+		memcpy(copy->parts, ps->parts, ps->npartitions * sizeof(KvamPartMapEntry));
+		scan->info = copy;
+	}
 	scan->partidx = -1;
 	scan->scancxt = AllocSetContextCreate(CurrentMemoryContext, "kvam scan",
 										  ALLOCSET_DEFAULT_SIZES);
@@ -179,9 +197,13 @@ kvam_parallelscan_initialize(Relation rel, ParallelTableScanDesc pscan)
 {
 	KvamParallelScanDescData *ps = (KvamParallelScanDescData *) pscan;
 
+	KvamRelInfo *info = KvamRelGetInfo(rel);
+
 	ps->base.phs_relid = RelationGetRelid(rel);
 	ps->base.phs_syncscan = false;
 	pg_atomic_init_u32(&ps->next_partition, 0);
+	ps->npartitions = info->npartitions;
+	memcpy(ps->parts, info->parts, info->npartitions * sizeof(KvamPartMapEntry));
 	return sizeof(KvamParallelScanDescData);
 }
 

@@ -54,6 +54,7 @@
 #include "am/kvam_am.h"
 #include "kvam.h"
 #include "lsm/compact.h"
+#include "lsm/read.h"
 #include "lsm/run.h"
 #include "lsm/space.h"
 #include "wal/xlog.h"
@@ -89,17 +90,26 @@ KvamCompactInitGucs(void)
 							   PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 }
 
-static void
-fail_point(const char *name)
+/*
+ * KvamFailPoint: see compact.h.
+ */
+void
+KvamFailPoint(const char *setting, const char *name, const char *what)
 {
 	Size		n = strlen(name);
 
-	if (kvam_compaction_fail_at == NULL ||
-		strncmp(kvam_compaction_fail_at, name, n) != 0 ||
-		(kvam_compaction_fail_at[n] != '\0' && kvam_compaction_fail_at[n] != ':'))
+	if (setting == NULL ||
+		strncmp(setting, name, n) != 0 ||
+		(setting[n] != '\0' && setting[n] != ':'))
 		return;
-	elog(strcmp(kvam_compaction_fail_at + n, ":panic") == 0 ? PANIC : ERROR,
-		 "kvam compaction failure injected at \"%s\"", name);
+	elog(strcmp(setting + n, ":panic") == 0 ? PANIC : ERROR,
+		 "kvam %s failure injected at \"%s\"", what, name);
+}
+
+static void
+fail_point(const char *name)
+{
+	KvamFailPoint(kvam_compaction_fail_at, name, "compaction");
 }
 
 /* ---------- purge ---------- */
@@ -287,11 +297,13 @@ pick(KvamManifest mf, KvamCompactMode mode, int *from, int *to)
 bool
 KvamCompactNeeded(Relation rel, KvamRelInfo *info, int idx, KvamCompactMode mode)
 {
-	KvamManifest mf = KvamManifestRead(rel, info, idx);
+	KvamManifest mf = KvamManifestTryRead(rel, info, idx);
 	int			from,
 				to;
 	bool		result;
 
+	if (mf == NULL)
+		return false;			/* split or merged away */
 	if (mode == KVAM_COMPACT_FULL)
 		result = mf->nruns > 1 ||
 			(mf->nruns == 1 && (mf->runs[0].ntombstones > 0 ||
@@ -343,6 +355,8 @@ typedef struct Merge
 	KvamRelInfo *info;
 	int			idx;
 	int			level;			/* output level */
+	uint64		hash_lo;		/* the partition's hash range: keys of */
+	uint64		hash_hi;		/* shared runs outside it are dropped */
 	KvamRunBuilder *b;
 	KvamRunRef *out;
 	int			nout;
@@ -404,10 +418,18 @@ merge_runs(Merge *m, KvamRunRef *in, int nin, KvamPurgeState *ps)
 	for (int i = 0; i < nin; i++)
 	{
 		MemoryContext old = MemoryContextSwitchTo(srccxt);
+		KvamRunBounds rb;
 
-		src[i].it = KvamRunIterBegin(m->rel, &in[i], NULL, 0, NULL, 0, false);
+		/* only this partition's part of a run shared after a split */
+		if (KvamRunBoundsFor(&in[i], m->hash_lo, m->hash_hi, NULL, 0, NULL, 0,
+							 false, &rb))
+		{
+			src[i].it = KvamRunIterBegin(m->rel, &in[i], rb.lower, rb.lowerlen,
+										 rb.upper, rb.upperlen,
+										 rb.upper_inclusive);
+			source_advance(&src[i], srccxt);
+		}
 		MemoryContextSwitchTo(old);
-		source_advance(&src[i], srccxt);
 	}
 
 	for (;;)
@@ -464,7 +486,8 @@ merge_runs(Merge *m, KvamRunRef *in, int nin, KvamPurgeState *ps)
 	finish_output(m);
 
 	for (int i = 0; i < nin; i++)
-		KvamRunIterEnd(src[i].it);
+		if (src[i].it)
+			KvamRunIterEnd(src[i].it);
 	MemoryContextDelete(groupcxt);
 	MemoryContextDelete(srccxt);
 }
@@ -517,6 +540,11 @@ publish(Relation rel, KvamRelInfo *info, int idx, KvamRunRef *in, int nin,
 
 	page = BufferGetPage(buf);
 	mf = KvamPageGetManifest(page);
+	if (!KvamManifestIsLive(page, info->parts[idx].partid))
+	{
+		UnlockReleaseBuffer(buf);
+		return false;
+	}
 	for (int i = 0; i < nin; i++)
 		if (!has_run(mf, &in[i]))
 		{
@@ -555,6 +583,58 @@ publish(Relation rel, KvamRelInfo *info, int idx, KvamRunRef *in, int nin,
 	return true;
 }
 
+/* Is a run with the extent of 'r' referenced by a live manifest of 'map'? */
+static bool
+referenced(Relation rel, KvamRelInfo *map, const KvamRunRef *r)
+{
+	for (int i = 0; i < (int) map->npartitions; i++)
+	{
+		KvamManifest mf = KvamManifestRead(rel, map, i);
+		bool		found = false;
+
+		for (uint32 j = 0; j < mf->nruns && !found; j++)
+			found = mf->runs[j].head == r->head && mf->runs[j].run_id == r->run_id;
+		pfree(mf);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Retire the input runs a published compaction replaced: each extent once
+ * (a merged partition may reference one run twice), and, when runs may be
+ * shared with other partitions, only if no live manifest references it any
+ * more, decided under the partition map lock (so that of two partitions
+ * sharing a run, exactly the last one to drop it retires it).
+ */
+static void
+retire_inputs(Relation rel, KvamRunRef *in, int nin, bool shared)
+{
+	KvamRelInfo *map = NULL;
+
+	if (shared)
+	{
+		KvamMapLock(rel, ExclusiveLock);
+		map = KvamMetaReadMap(rel);
+	}
+	for (int i = 0; i < nin; i++)
+	{
+		bool		dup = false;
+
+		for (int j = 0; j < i && !dup; j++)
+			dup = in[j].head == in[i].head && in[j].run_id == in[i].run_id;
+		if (dup || (shared && referenced(rel, map, &in[i])))
+			continue;
+		KvamSpaceRetire(rel, in[i].head, in[i].nblocks, true);
+	}
+	if (shared)
+	{
+		KvamMapUnlock(rel, ExclusiveLock);
+		pfree(map);
+	}
+}
+
 /*
  * compact_step performs one step of 'mode' on a partition whose
  * compaction lock we hold.  Returns false if there was nothing to do.
@@ -563,16 +643,20 @@ static bool
 compact_step(Relation rel, KvamRelInfo *info, int idx, KvamCompactMode mode,
 			 TransactionId freeze_limit, KvamCompactStats *stats)
 {
-	KvamManifest mf = KvamManifestRead(rel, info, idx);
+	KvamManifest mf = KvamManifestTryRead(rel, info, idx);
 	int			from = 0,
 				to = 0;
-	StepKind	kind = pick(mf, mode, &from, &to);
+	StepKind	kind;
 	KvamRunRef *in;
 	int			nin = 0;
 	Merge		m;
 	KvamPurgeState ps;
 	bool		bottom = true;
+	bool		shared;
 
+	if (mf == NULL)
+		return false;			/* split or merged away */
+	kind = pick(mf, mode, &from, &to);
 	if (kind == STEP_NONE)
 	{
 		pfree(mf);
@@ -599,6 +683,10 @@ compact_step(Relation rel, KvamRelInfo *info, int idx, KvamCompactMode mode,
 		else if (mf->runs[i].level > to)
 			bottom = false;
 	}
+	m.hash_lo = mf->hash_lo;
+	m.hash_hi = mf->hash_hi;
+	/* only partitions made by a split or merge may share runs */
+	shared = mf->parent != KVAM_NO_PARTID;
 	pfree(mf);
 
 	m.rel = rel;
@@ -642,8 +730,7 @@ compact_step(Relation rel, KvamRelInfo *info, int idx, KvamCompactMode mode,
 		 (unsigned long long) stats->versions_in, (unsigned long long) stats->versions_out,
 		 (unsigned long long) stats->purged, ps.horizon);
 	fail_point("retire");
-	for (int i = 0; i < nin; i++)
-		KvamSpaceRetire(rel, in[i].head, in[i].nblocks, true);
+	retire_inputs(rel, in, nin, shared);
 	for (int i = 0; i < m.nout; i++)
 	{
 		KvamSpaceUnlockAlloc(rel);

@@ -168,4 +168,12 @@ extern int	kvam_compaction_l0_runs;
 /* KvamCompactInitGucs defines the kvam.compaction_* settings (_PG_init). */
 extern void KvamCompactInitGucs(void);
 
+/*
+ * KvamFailPoint raises ERROR (PANIC with ":panic" appended) when the
+ * test-only 'setting' names failure point 'name'; 'what' names the
+ * operation in the message.
+ */
+extern void KvamFailPoint(const char *setting, const char *name,
+						  const char *what);
+
 #endif							/* KVAM_LSM_COMPACT_H */

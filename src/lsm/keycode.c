@@ -240,6 +240,18 @@ KvamKeyHashOf(const char *key)
 	return h;
 }
 
+void
+KvamKeyHashBytes(char *out, uint64 hash)
+{
+	int			i;
+
+	for (i = KVAM_KEY_HASH_BYTES - 1; i >= 0; i--)
+	{
+		out[i] = (char) (hash & 0xFF);
+		hash >>= 8;
+	}
+}
+
 /*
  * KvamKeyPartitionHash returns XXH3-64 (seed 0) of an encoded partition key
  * component.

@@ -71,6 +71,12 @@ extern void KvamKeyEncode(StringInfo out, KvamKeyType pktype, Datum pk,
 extern uint64 KvamKeyHashOf(const char *key);
 
 /*
+ * KvamKeyHashBytes writes 'hash' as the KVAM_KEY_HASH_BYTES big-endian
+ * bytes that start every key with that hash (a lower bound of them).
+ */
+extern void KvamKeyHashBytes(char *out, uint64 hash);
+
+/*
  * KvamKeyPartitionHash returns XXH3-64 of an encoded partition key
  * component (the bytes KvamKeyEncodeValue produced for pk).
  */

@@ -90,7 +90,7 @@ index_page(KvamPart *p, Page page, BlockNumber blk, OffsetNumber after)
  * Bring the memtable up to date with the L0 pages.  Partition lock held
  * exclusively.
  */
-static void
+static bool
 catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 {
 	/*
@@ -100,9 +100,16 @@ catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	 * be trusted.
 	 */
 	bool		in_recovery = RecoveryInProgress();
-	KvamManifest mf = KvamManifestRead(rel, info, idx);
+	KvamManifest mf = KvamManifestTryRead(rel, info, idx);
 	BlockNumber blk;
 	OffsetNumber after;
+
+	/* split or merged away: nobody may use this slot for it any more */
+	if (mf == NULL)
+	{
+		KvamPartSlotRelease(p);
+		return false;
+	}
 
 	/*
 	 * The memtable may continue from where it stopped only if L0 is still
@@ -167,6 +174,7 @@ catch_up(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	pfree(mf);
 	p->built = true;
 	p->trusted = !in_recovery;
+	return true;
 }
 
 /*
@@ -207,7 +215,12 @@ KvamPartAcquire(Relation rel, KvamRelInfo *info, int idx, LWLockMode mode)
 				continue;
 			}
 		}
-		catch_up(rel, info, idx, p);
+		if (!catch_up(rel, info, idx, p))
+		{
+			LWLockRelease(&p->lock);
+			KvamPartSlotForget(&tag);
+			return NULL;
+		}
 		return p;
 	}
 }
@@ -240,8 +253,16 @@ void
 KvamPartRefreshRuns(Relation rel, KvamRelInfo *info, int idx)
 {
 	KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
-	KvamManifest mf = KvamManifestRead(rel, info, idx);
+	KvamManifest mf;
 
+	if (p == NULL)
+		return;					/* split or merged away meanwhile */
+	mf = KvamManifestTryRead(rel, info, idx);
+	if (mf == NULL)
+	{
+		KvamPartRelease(p);
+		return;
+	}
 	KvamPartSetRunCounts(p, mf);
 	KvamPartRelease(p);
 	pfree(mf);

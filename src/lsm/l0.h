@@ -19,7 +19,11 @@
 /*
  * KvamPartAcquire returns the shared state of partition 'idx' of 'rel',
  * locked in 'mode', with its memtable indexing all of L0 (rebuilding or
- * catching up from the L0 pages when needed).
+ * catching up from the L0 pages when needed).  Returns NULL, holding
+ * nothing, if the partition no longer exists (split or merged: 'info' is
+ * stale and marked superseded); the caller reloads the map
+ * (KvamRelGetInfo) and retries.  While the lock is held the partition
+ * stays in the map (a split or merge needs it exclusively).
  */
 extern KvamPart *KvamPartAcquire(Relation rel, KvamRelInfo *info, int idx,
 								 LWLockMode mode);

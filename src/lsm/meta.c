@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "access/xloginsert.h"
 #include "common/pg_prng.h"
 #include "miscadmin.h"
@@ -26,6 +27,8 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "commands/defrem.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/rel.h"
@@ -118,6 +121,8 @@ KvamMetaCreate(SMgrRelation srel, ForkNumber fork, int npartitions, bool needwal
 		mf->hash_hi = (i + 1 < npartitions) ? m->parts[i + 1].hash_lo - 1 : PG_UINT64_MAX;
 		mf->l0_head = InvalidBlockNumber;
 		mf->l0_tail = InvalidBlockNumber;
+		mf->parent = KVAM_NO_PARTID;
+		mf->parent2 = KVAM_NO_PARTID;
 		set_contents_size(page, KvamManifestSize(0));
 		if (needwal)
 			log_newpage(&srel->smgr_rnode.node, fork, 1 + i, page, true);
@@ -225,39 +230,175 @@ find_key_index(Relation rel, KvamRelInfo *info)
 	list_free(indexes);
 }
 
+/* ---------- the backend-local cache of KvamRelInfo ---------- */
+
+typedef struct InfoCacheEntry
+{
+	Oid			relid;			/* hash key */
+	KvamRelInfo *info;
+} InfoCacheEntry;
+
+static HTAB *info_cache = NULL;
+static List *retired_infos = NIL;	/* superseded, freed at transaction end */
+static KvamRelInfo *last_info = NULL;	/* the last one returned: a shortcut */
+
+/* Relcache invalidation: the copy of 'relid' (all if Invalid) is stale. */
+static void
+info_relcache_callback(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS seq;
+	InfoCacheEntry *e;
+
+	if (info_cache == NULL)
+		return;
+	if (OidIsValid(relid))
+	{
+		e = hash_search(info_cache, &relid, HASH_FIND, NULL);
+		if (e)
+			e->info->valid = false;
+		return;
+	}
+	hash_seq_init(&seq, info_cache);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		e->info->valid = false;
+}
+
+/* At transaction end nobody uses a superseded copy any more. */
+static void
+info_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT &&
+		event != XACT_EVENT_PARALLEL_ABORT && event != XACT_EVENT_PREPARE)
+		return;
+	foreach(lc, retired_infos)
+	{
+		if (lfirst(lc) == last_info)
+			last_info = NULL;
+		pfree(lfirst(lc));
+	}
+	list_free(retired_infos);
+	retired_infos = NIL;
+}
+
+void
+KvamRelInfoInit(void)
+{
+	CacheRegisterRelcacheCallback(info_relcache_callback, (Datum) 0);
+	RegisterXactCallback(info_xact_callback, NULL);
+}
+
+void
+KvamRelInfoForget(KvamRelInfo *info)
+{
+	info->valid = false;
+}
+
+void
+KvamRelForgetInfo(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	InfoCacheEntry *e;
+
+	if (info_cache == NULL)
+		return;
+	e = hash_search(info_cache, &relid, HASH_FIND, NULL);
+	if (e)
+		e->info->valid = false;
+}
+
+/* Copy the map of metapage 'm' into 'info'. */
+static void
+copy_map(KvamMetaPage m, KvamRelInfo *info)
+{
+	info->nonce = m->nonce;
+	info->npartitions = m->npartitions;
+	info->freemap = m->freemap;
+	memcpy(info->parts, m->parts, m->npartitions * sizeof(KvamPartMapEntry));
+}
+
 /*
- * KvamRelGetInfo returns (and caches in rd_amcache) the metapage summary
- * and the key schema.
+ * KvamMetaReadMap: see meta.h.
+ */
+KvamRelInfo *
+KvamMetaReadMap(Relation rel)
+{
+	KvamRelInfo *info = palloc0(sizeof(KvamRelInfo));
+	Buffer		buf = ReadBuffer(rel, KVAM_METAPAGE_BLKNO);
+	Page		page;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	check_meta(rel, page);
+	copy_map(KvamPageGetMeta(page), info);
+	UnlockReleaseBuffer(buf);
+	info->relid = RelationGetRelid(rel);
+	info->node = rel->rd_node;
+	info->valid = true;
+	return info;
+}
+
+/*
+ * KvamRelGetInfo returns the cached metapage summary and key schema of
+ * 'rel', reading them again when the copy is invalid or belongs to other
+ * storage.  A superseded copy stays allocated to the end of the
+ * transaction, since callers may still hold it.
  */
 KvamRelInfo *
 KvamRelGetInfo(Relation rel)
 {
+	Oid			relid = RelationGetRelid(rel);
+	InfoCacheEntry *e;
+	bool		found;
+	KvamRelInfo info;
+	KvamRelInfo *copy;
 	Buffer		buf;
 	Page		page;
-	KvamMetaPage m;
-	KvamRelInfo info;
 
-	if (rel->rd_amcache != NULL)
-		return (KvamRelInfo *) rel->rd_amcache;
+	if (last_info && last_info->relid == relid && last_info->valid &&
+		RelFileNodeEquals(last_info->node, rel->rd_node))
+		return last_info;
+	if (info_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(InfoCacheEntry);
+		info_cache = hash_create("kvam relation info", 64, &ctl,
+								 HASH_ELEM | HASH_BLOBS);
+	}
+	e = hash_search(info_cache, &relid, HASH_FIND, NULL);
+	if (e && e->info->valid && RelFileNodeEquals(e->info->node, rel->rd_node))
+		return last_info = e->info;
 
 	memset(&info, 0, sizeof(info));
 	buf = ReadBuffer(rel, KVAM_METAPAGE_BLKNO);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
 	check_meta(rel, page);
-	m = KvamPageGetMeta(page);
-	info.nonce = m->nonce;
-	info.npartitions = m->npartitions;
-	info.freemap = m->freemap;
-	memcpy(info.parts, m->parts, m->npartitions * sizeof(KvamPartMapEntry));
+	copy_map(KvamPageGetMeta(page), &info);
 	UnlockReleaseBuffer(buf);
+	info.relid = relid;
+	info.node = rel->rd_node;
+	info.valid = true;
 
 	find_key_index(rel, &info);
 
 	/* only now, after everything that can fail */
-	rel->rd_amcache = MemoryContextAlloc(CacheMemoryContext, sizeof(KvamRelInfo));
-	memcpy(rel->rd_amcache, &info, sizeof(KvamRelInfo));
-	return (KvamRelInfo *) rel->rd_amcache;
+	copy = MemoryContextAlloc(TopMemoryContext, sizeof(KvamRelInfo));
+	memcpy(copy, &info, sizeof(KvamRelInfo));
+	e = hash_search(info_cache, &relid, HASH_ENTER, &found);
+	if (found)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		retired_infos = lappend(retired_infos, e->info);
+		MemoryContextSwitchTo(old);
+	}
+	e->info = copy;
+	return last_info = copy;
 }
 
 /*
@@ -334,11 +475,99 @@ KvamMetaSetKeySchema(Relation rel, KvamKeyType pktype, AttrNumber pkattnum,
 	KeySchemaArg a = {pktype, pkattnum, sktype, skattnum};
 
 	modify_meta(rel, set_key_schema, &a);
-	if (rel->rd_amcache)
-	{
-		pfree(rel->rd_amcache);
-		rel->rd_amcache = NULL;
-	}
+	KvamRelForgetInfo(rel);
+}
+
+/*
+ * KvamManifestInitPage: see meta.h.
+ */
+void
+KvamManifestInitPage(Page page, uint32 partid, uint64 lo, uint64 hi,
+					 uint32 parent, uint32 parent2)
+{
+	KvamManifest mf;
+
+	KvamPageInit(page, KVAM_PAGE_MANIFEST, partid);
+	mf = KvamPageGetManifest(page);
+	memset(mf, 0, sizeof(KvamManifestData));
+	mf->partid = partid;
+	mf->hash_lo = lo;
+	mf->hash_hi = hi;
+	mf->l0_head = InvalidBlockNumber;
+	mf->l0_tail = InvalidBlockNumber;
+	mf->parent = parent;
+	mf->parent2 = parent2;
+	set_contents_size(page, KvamManifestSize(0));
+}
+
+/*
+ * KvamMetaReplaceParts: see meta.h.
+ */
+void
+KvamMetaReplaceParts(Page meta, int idx, int nold,
+					 const KvamPartMapEntry *ents, int nnew)
+{
+	KvamMetaPage m = KvamPageGetMeta(meta);
+	int			tail = m->npartitions - idx - nold;
+
+	Assert(idx + nold <= m->npartitions);
+	Assert(m->npartitions - nold + nnew <= KVAM_MAX_PARTITIONS);
+	memmove(&m->parts[idx + nnew], &m->parts[idx + nold],
+			tail * sizeof(KvamPartMapEntry));
+	memcpy(&m->parts[idx], ents, nnew * sizeof(KvamPartMapEntry));
+	m->npartitions = m->npartitions - nold + nnew;
+	set_contents_size(meta, offsetof(KvamMetaPageData, parts) +
+					  m->npartitions * sizeof(KvamPartMapEntry));
+}
+
+/* The closed-partition entries: the last nclosed * 16 bytes before special. */
+static KvamClosedPart *
+closed_parts(Page meta)
+{
+	KvamMetaPage m = KvamPageGetMeta(meta);
+
+	return (KvamClosedPart *) ((char *) meta + ((PageHeader) meta)->pd_special -
+							   m->nclosed * sizeof(KvamClosedPart));
+}
+
+/*
+ * KvamMetaAddClosed: see meta.h.
+ */
+void
+KvamMetaAddClosed(Page meta, const KvamClosedPart *c)
+{
+	KvamMetaPage m = KvamPageGetMeta(meta);
+	KvamClosedPart *old = closed_parts(meta);
+	int			keep = Min(m->nclosed, KVAM_MAX_CLOSED - 1);
+
+	/* keep the newest 'keep', one slot lower, and append */
+	memmove((char *) (old + m->nclosed - keep) - sizeof(KvamClosedPart),
+			old + m->nclosed - keep, keep * sizeof(KvamClosedPart));
+	m->nclosed = keep + 1;
+	closed_parts(meta)[keep] = *c;
+	((PageHeader) meta)->pd_upper = ((PageHeader) meta)->pd_special -
+		m->nclosed * sizeof(KvamClosedPart);
+	Assert(((PageHeader) meta)->pd_lower <= ((PageHeader) meta)->pd_upper);
+}
+
+/*
+ * KvamMetaReadClosed: see meta.h.
+ */
+KvamClosedPart *
+KvamMetaReadClosed(Relation rel, int *n)
+{
+	Buffer		buf = ReadBuffer(rel, KVAM_METAPAGE_BLKNO);
+	Page		page;
+	KvamClosedPart *copy;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	check_meta(rel, page);
+	*n = KvamPageGetMeta(page)->nclosed;
+	copy = palloc(Max(*n, 1) * sizeof(KvamClosedPart));
+	memcpy(copy, closed_parts(page), *n * sizeof(KvamClosedPart));
+	UnlockReleaseBuffer(buf);
+	return copy;
 }
 
 static void
@@ -410,26 +639,73 @@ KvamManifestCheckRoom(Relation rel, KvamManifest mf, int64 nruns)
 }
 
 /*
- * KvamManifestRead copies a partition's manifest.
+ * KvamManifestIsLive: see meta.h.
+ */
+bool
+KvamManifestIsLive(Page page, uint32 partid)
+{
+	KvamManifest mf;
+
+	if (KvamPageType(page) != KVAM_PAGE_MANIFEST)
+		return false;
+	mf = KvamPageGetManifest(page);
+	return mf->partid == partid && (mf->flags & KVAM_MF_RETIRED) == 0;
+}
+
+/*
+ * KvamManifestTryRead copies a partition's manifest, or returns NULL if the
+ * page is no longer that partition's live manifest (split, merged, its
+ * page reused): the map 'info' is stale.
  */
 KvamManifest
-KvamManifestRead(Relation rel, KvamRelInfo *info, int idx)
+KvamManifestTryRead(Relation rel, KvamRelInfo *info, int idx)
 {
 	Buffer		buf = ReadBuffer(rel, info->parts[idx].manifest);
 	Page		page;
 	KvamManifest mf,
-				copy;
+				copy = NULL;
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	if (KvamPageType(page) != KVAM_PAGE_MANIFEST)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("kvam manifest page %u of relation \"%s\" is invalid",
-						info->parts[idx].manifest, RelationGetRelationName(rel))));
-	mf = KvamPageGetManifest(page);
-	copy = palloc(KvamManifestSize(mf->nruns));
-	memcpy(copy, mf, KvamManifestSize(mf->nruns));
+	if (KvamManifestIsLive(page, info->parts[idx].partid))
+	{
+		mf = KvamPageGetManifest(page);
+		copy = palloc(KvamManifestSize(mf->nruns));
+		memcpy(copy, mf, KvamManifestSize(mf->nruns));
+	}
 	UnlockReleaseBuffer(buf);
+	if (copy == NULL)
+		KvamRelInfoForget(info);
 	return copy;
+}
+
+/*
+ * KvamManifestRead: KvamManifestTryRead that raises when the map is stale.
+ */
+KvamManifest
+KvamManifestRead(Relation rel, KvamRelInfo *info, int idx)
+{
+	KvamManifest mf = KvamManifestTryRead(rel, info, idx);
+
+	if (mf == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("kvam partition map of relation \"%s\" changed",
+						RelationGetRelationName(rel)),
+				 errdetail("Partition %u was split or merged.",
+						   info->parts[idx].partid),
+				 errhint("Retry the operation.")));
+	return mf;
+}
+
+void
+KvamMapLock(Relation rel, LOCKMODE mode)
+{
+	LockPage(rel, KVAM_MAPLOCK_BLKNO, mode);
+}
+
+void
+KvamMapUnlock(Relation rel, LOCKMODE mode)
+{
+	UnlockPage(rel, KVAM_MAPLOCK_BLKNO, mode);
 }

@@ -39,7 +39,7 @@
 #include "storage/itemptr.h"
 
 #define KVAM_PAGE_ID		0xFF8A	/* in every page's special area */
-#define KVAM_PAGE_FORMAT	2		/* bump on incompatible change */
+#define KVAM_PAGE_FORMAT	3		/* bump on incompatible change */
 
 /* Page types.  DO NOT RENUMBER: stored on disk. */
 #define KVAM_PAGE_META		1	/* block 0 */

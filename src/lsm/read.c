@@ -68,13 +68,26 @@ KvamLookupKey(Relation rel, KvamRelInfo *info, int idx,
 	int			i;
 
 	tids = palloc(cap * sizeof(ItemPointerData));
-	p = KvamPartAcquire(rel, info, idx, LW_SHARED);
+	for (;;)
+	{
+		p = KvamPartAcquire(rel, info, idx, LW_SHARED);
+		if (p != NULL)
+		{
+			ntids = 0;
+			memtable_key_tids(&p->mt, key, keylen, &tids, &ntids, &cap);
+			if (p->has_frozen)
+				memtable_key_tids(&p->frozen, key, keylen, &tids, &ntids, &cap);
+			/* NULL only on a standby that replayed a split meanwhile */
+			mf = KvamManifestTryRead(rel, info, idx);
+			KvamPartRelease(p);
+			if (mf != NULL)
+				break;
+		}
+		/* the partition was split or merged: find the key's partition now */
+		info = KvamRelGetInfo(rel);
+		idx = KvamRelFindPartition(info, KvamKeyHashOf(key));
+	}
 	pg_atomic_fetch_add_u64(&p->reads, 1);
-	memtable_key_tids(&p->mt, key, keylen, &tids, &ntids, &cap);
-	if (p->has_frozen)
-		memtable_key_tids(&p->frozen, key, keylen, &tids, &ntids, &cap);
-	mf = KvamManifestRead(rel, info, idx);
-	KvamPartRelease(p);
 
 	for (i = 0; i < ntids; i++)
 	{
@@ -148,14 +161,18 @@ struct KvamIter
 	Relation	rel;
 	MemoryContext cxt;			/* iterator lifetime */
 	MemoryContext groupcxt;		/* reset per key group */
-	/* memtable view */
+	/* memtable view (of several partitions: in partition order) */
 	MemEntry   *mem;
 	int			nmem;
+	int			memcap;
 	int			mempos;
 	char	   *keys;
-	/* runs, newest first */
+	Size		keycap;
+	Size		keyused;
+	/* runs, newest first (per partition) */
 	RunSource  *runs;
 	int			nruns;
+	int			runcap;
 };
 
 static void
@@ -185,23 +202,23 @@ run_advance(RunSource *s)
 
 /* Append one memtable node to the iterator's memtable view. */
 static void
-mem_add(KvamIter *it, KvamMtNode *n, int *cap, Size *keycap, Size *keyused)
+mem_add(KvamIter *it, KvamMtNode *n)
 {
-	if (it->nmem == *cap)
+	if (it->nmem == it->memcap)
 	{
-		*cap *= 2;
-		it->mem = repalloc_huge(it->mem, *cap * sizeof(MemEntry));
+		it->memcap *= 2;
+		it->mem = repalloc_huge(it->mem, it->memcap * sizeof(MemEntry));
 	}
-	if (*keyused + n->keylen > *keycap)
+	if (it->keyused + n->keylen > it->keycap)
 	{
-		*keycap = Max(*keycap * 2, *keyused + n->keylen);
-		it->keys = repalloc_huge(it->keys, *keycap);
+		it->keycap = Max(it->keycap * 2, it->keyused + n->keylen);
+		it->keys = repalloc_huge(it->keys, it->keycap);
 	}
-	memcpy(it->keys + *keyused, KvamMtNodeKey(n), n->keylen);
-	it->mem[it->nmem].keyoff = *keyused;
+	memcpy(it->keys + it->keyused, KvamMtNodeKey(n), n->keylen);
+	it->mem[it->nmem].keyoff = it->keyused;
 	it->mem[it->nmem].keylen = n->keylen;
 	it->mem[it->nmem].tid = n->tid;
-	*keyused += n->keylen;
+	it->keyused += n->keylen;
 	it->nmem++;
 }
 
@@ -228,28 +245,32 @@ past_upper(uint32 node, const char *upper, Size upperlen, bool upper_inclusive)
  * guarantees the memtables do not change meanwhile.  No I/O.
  */
 static KvamIter *
-iter_build(Relation rel, KvamMemtable **mts, int nmts,
+iter_build(Relation rel, KvamIter *it, KvamMemtable **mts, int nmts,
 		   const char *lower, Size lowerlen,
 		   const char *upper, Size upperlen, bool upper_inclusive)
 {
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
-											  "kvam iterator",
-											  ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-	KvamIter   *it = palloc0(sizeof(KvamIter));
+	MemoryContext old;
 	uint32		node[2] = {0, 0};
-	int			cap = 64;
-	Size		keycap = 4096,
-				keyused = 0;
 	int			i;
 
 	Assert(nmts <= 2);
-	it->rel = rel;
-	it->cxt = cxt;
-	it->groupcxt = AllocSetContextCreate(cxt, "kvam key group",
-										 ALLOCSET_DEFAULT_SIZES);
-	it->mem = palloc(cap * sizeof(MemEntry));
-	it->keys = palloc(keycap);
+	if (it == NULL)
+	{
+		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+												  "kvam iterator",
+												  ALLOCSET_DEFAULT_SIZES);
+
+		it = MemoryContextAllocZero(cxt, sizeof(KvamIter));
+		it->rel = rel;
+		it->cxt = cxt;
+		it->groupcxt = AllocSetContextCreate(cxt, "kvam key group",
+											 ALLOCSET_DEFAULT_SIZES);
+		it->memcap = 64;
+		it->keycap = 4096;
+		it->mem = MemoryContextAlloc(cxt, it->memcap * sizeof(MemEntry));
+		it->keys = MemoryContextAlloc(cxt, it->keycap);
+	}
+	old = MemoryContextSwitchTo(it->cxt);
 
 	for (i = 0; i < nmts; i++)
 		node[i] = lower ? KvamMemtableSeek(mts[i], lower, lowerlen) :
@@ -274,55 +295,182 @@ iter_build(Relation rel, KvamMemtable **mts, int nmts,
 			take = KvamKeyCompare(KvamMtNodeKey(a), a->keylen,
 								  KvamMtNodeKey(b), b->keylen) <= 0 ? 0 : 1;
 		}
-		mem_add(it, KvamMtNodeGet(node[take]), &cap, &keycap, &keyused);
+		mem_add(it, KvamMtNodeGet(node[take]));
 		node[take] = KvamMemtableNext(node[take]);
 	}
 	MemoryContextSwitchTo(old);
 	return it;
 }
 
-/* Open the iterator's run sources on the runs of 'mf' (does I/O). */
+/*
+ * KvamRunBoundsFor: see read.h.
+ */
+bool
+KvamRunBoundsFor(const KvamRunRef *ref, uint64 lo, uint64 hi,
+				 const char *lower, Size lowerlen,
+				 const char *upper, Size upperlen, bool upper_inclusive,
+				 KvamRunBounds *b)
+{
+	uint64		elo = Max(lo, ref->hash_first);
+	uint64		ehi = Min(hi, ref->hash_last);
+
+	if (elo > ehi || ref->nblocks == 0)
+		return false;
+	b->lower = lower;
+	b->lowerlen = lowerlen;
+	b->upper = upper;
+	b->upperlen = upperlen;
+	b->upper_inclusive = upper_inclusive;
+	KvamKeyHashBytes(b->lobuf, elo);
+	if (lower == NULL ||
+		KvamKeyCompare(lower, lowerlen, b->lobuf, KVAM_KEY_HASH_BYTES) < 0)
+	{
+		b->lower = b->lobuf;
+		b->lowerlen = KVAM_KEY_HASH_BYTES;
+	}
+	if (ehi < PG_UINT64_MAX)
+	{
+		/* keys are longer than their hash: [.., hash ehi + 1) */
+		KvamKeyHashBytes(b->hibuf, ehi + 1);
+		if (upper == NULL ||
+			KvamKeyCompare(upper, upperlen, b->hibuf, KVAM_KEY_HASH_BYTES) >= 0)
+		{
+			b->upper = b->hibuf;
+			b->upperlen = KVAM_KEY_HASH_BYTES;
+			b->upper_inclusive = false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Open run sources on the runs of 'mf' (does I/O), each bounded to the
+ * hashes [lo, hi] and to its reference's hash range: a run shared with
+ * another partition after a split holds keys that are not this one's.
+ */
 static void
-iter_open_runs(KvamIter *it, KvamManifest mf,
+iter_open_runs(KvamIter *it, KvamManifest mf, uint64 lo, uint64 hi,
 			   const char *lower, Size lowerlen,
 			   const char *upper, Size upperlen, bool upper_inclusive)
 {
 	MemoryContext old = MemoryContextSwitchTo(it->cxt);
 	int			i;
 
-	it->nruns = mf->nruns;
-	it->runs = palloc0(Max(1, mf->nruns) * sizeof(RunSource));
+	lo = Max(lo, mf->hash_lo);
+	hi = Min(hi, mf->hash_hi);
+	if (it->nruns + mf->nruns > it->runcap)
+	{
+		int			cap = Max(it->nruns + mf->nruns, 2 * it->runcap);
+
+		if (it->runs == NULL)
+			it->runs = palloc0(cap * sizeof(RunSource));
+		else
+		{
+			it->runs = repalloc(it->runs, cap * sizeof(RunSource));
+			memset(it->runs + it->runcap, 0,
+				   (cap - it->runcap) * sizeof(RunSource));
+		}
+		it->runcap = cap;
+	}
 	for (i = 0; i < mf->nruns; i++)
 	{
-		it->runs[i].cxt = it->cxt;
-		it->runs[i].it = KvamRunIterBegin(it->rel, &mf->runs[i], lower, lowerlen,
-										  upper, upperlen, upper_inclusive);
-		run_advance(&it->runs[i]);
+		KvamRunBounds b;
+		RunSource  *s;
+
+		if (!KvamRunBoundsFor(&mf->runs[i], lo, hi, lower, lowerlen,
+							  upper, upperlen, upper_inclusive, &b))
+			continue;
+		s = &it->runs[it->nruns++];
+		s->cxt = it->cxt;
+		s->it = KvamRunIterBegin(it->rel, &mf->runs[i], b.lower, b.lowerlen,
+								 b.upper, b.upperlen, b.upper_inclusive);
+		run_advance(s);
 	}
 	MemoryContextSwitchTo(old);
 }
 
-KvamIter *
-KvamIterBegin(Relation rel, KvamRelInfo *info, int idx,
-			  const char *lower, Size lowerlen,
-			  const char *upper, Size upperlen, bool upper_inclusive)
+/*
+ * Add partition 'idx' of 'info' to iterator 'it' (NULL: create it),
+ * restricted to hashes [lo, hi].  Returns NULL, freeing 'it', if the
+ * partition is gone (the map is stale).
+ */
+static KvamIter *
+iter_add_partition(Relation rel, KvamIter *it, KvamRelInfo *info, int idx,
+				   uint64 lo, uint64 hi,
+				   const char *lower, Size lowerlen,
+				   const char *upper, Size upperlen, bool upper_inclusive)
 {
 	KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_SHARED);
 	KvamMemtable *mts[2];
 	int			nmts = 0;
 	KvamManifest mf;
+	KvamRunRef	range;
+	KvamRunBounds b;
+
+	if (p != NULL)
+	{
+		/* the memtables of a merged partition hold more than [lo, hi] */
+		memset(&range, 0, sizeof(range));
+		range.nblocks = 1;
+		range.hash_first = lo;
+		range.hash_last = hi;
+		mts[nmts++] = &p->mt;
+		if (p->has_frozen)
+			mts[nmts++] = &p->frozen;
+		if (KvamRunBoundsFor(&range, 0, PG_UINT64_MAX, lower, lowerlen,
+							 upper, upperlen, upper_inclusive, &b))
+			it = iter_build(rel, it, mts, nmts, b.lower, b.lowerlen,
+							b.upper, b.upperlen, b.upper_inclusive);
+		else
+			it = iter_build(rel, it, mts, 0, NULL, 0, NULL, 0, false);
+		mf = KvamManifestTryRead(rel, info, idx);
+		KvamPartRelease(p);
+		if (mf != NULL)
+		{
+			pg_atomic_fetch_add_u64(&p->reads, 1);
+			iter_open_runs(it, mf, lo, hi, lower, lowerlen,
+						   upper, upperlen, upper_inclusive);
+			pfree(mf);
+			return it;
+		}
+	}
+	if (it)
+		KvamIterEnd(it);
+	return NULL;
+}
+
+/*
+ * KvamIterBegin: see read.h.  The partition's hash range is taken from
+ * 'info'; if the partition was split or merged since, the iterator reads
+ * the partitions that cover that range now, restricted to it.  Their
+ * memtable entries and runs hold disjoint key ranges, so one merge over
+ * all of them yields keys in order.
+ */
+KvamIter *
+KvamIterBegin(Relation rel, KvamRelInfo *info, int idx,
+			  const char *lower, Size lowerlen,
+			  const char *upper, Size upperlen, bool upper_inclusive)
+{
+	uint64		lo = info->parts[idx].hash_lo;
+	uint64		hi = KvamPartHashHi(info, idx);
 	KvamIter   *it;
 
-	pg_atomic_fetch_add_u64(&p->reads, 1);
-	mts[nmts++] = &p->mt;
-	if (p->has_frozen)
-		mts[nmts++] = &p->frozen;
-	it = iter_build(rel, mts, nmts, lower, lowerlen,
-					upper, upperlen, upper_inclusive);
-	mf = KvamManifestRead(rel, info, idx);
-	KvamPartRelease(p);
-	iter_open_runs(it, mf, lower, lowerlen, upper, upperlen, upper_inclusive);
-	pfree(mf);
+	it = iter_add_partition(rel, NULL, info, idx, lo, hi, lower, lowerlen,
+							upper, upperlen, upper_inclusive);
+	while (it == NULL)
+	{
+		KvamRelInfo *now = KvamRelGetInfo(rel);
+		int			j;
+
+		for (j = KvamRelFindPartition(now, lo);
+			 j < (int) now->npartitions && now->parts[j].hash_lo <= hi; j++)
+		{
+			it = iter_add_partition(rel, it, now, j, lo, hi, lower, lowerlen,
+									upper, upperlen, upper_inclusive);
+			if (it == NULL)
+				break;			/* changed again: start over */
+		}
+	}
 	return it;
 }
 
@@ -337,8 +485,8 @@ KvamIterBeginFrozen(Relation rel, KvamPart *p, bool with_frozen,
 	KvamIter   *it;
 
 	Assert(p->flush_pid == MyProcPid);
-	it = iter_build(rel, mts, with_frozen ? 1 : 0, NULL, 0, NULL, 0, false);
-	iter_open_runs(it, mf, NULL, 0, NULL, 0, false);
+	it = iter_build(rel, NULL, mts, with_frozen ? 1 : 0, NULL, 0, NULL, 0, false);
+	iter_open_runs(it, mf, 0, PG_UINT64_MAX, NULL, 0, NULL, 0, false);
 	return it;
 }
 

@@ -85,4 +85,31 @@ extern bool KvamIterNext(KvamIter *it, KvamKeyGroup *g);
 
 extern void KvamIterEnd(KvamIter *it);
 
+/*
+ * Bounds of a run iterator restricted to hashes [lo, hi] and to the run
+ * reference's own hash range (a run shared by two partitions after a
+ * split holds keys of both).
+ */
+typedef struct KvamRunBounds
+{
+	const char *lower;
+	Size		lowerlen;
+	const char *upper;
+	Size		upperlen;
+	bool		upper_inclusive;
+	char		lobuf[KVAM_KEY_HASH_BYTES];
+	char		hibuf[KVAM_KEY_HASH_BYTES];
+} KvamRunBounds;
+
+/*
+ * KvamRunBoundsFor fills *b with the tighter of the caller's bounds
+ * (lower/upper, NULL: none) and the hash range [lo, hi] intersected with
+ * the reference's.  Returns false if nothing of the run is in range.  'b'
+ * points into itself: pass it to KvamRunIterBegin while it lives.
+ */
+extern bool KvamRunBoundsFor(const KvamRunRef *ref, uint64 lo, uint64 hi,
+							 const char *lower, Size lowerlen,
+							 const char *upper, Size upperlen,
+							 bool upper_inclusive, KvamRunBounds *b);
+
 #endif							/* KVAM_LSM_READ_H */

@@ -173,6 +173,28 @@ drop_memtable(KvamPart *p)
 }
 
 /*
+ * KvamPartSlotRelease: see shmem.h.  Lock order slot, then map lock, as
+ * slot_lookup (which only tries slot locks without waiting).
+ */
+void
+KvamPartSlotRelease(KvamPart *p)
+{
+	Assert(LWLockHeldByMeInMode(&p->lock, LW_EXCLUSIVE));
+	if (p->flush_pid != 0)
+		return;					/* its flusher finds out at its publish */
+	LWLockAcquire(KvamShmem->maplock, LW_EXCLUSIVE);
+	if (p->in_use)
+		hash_search(KvamPartHash, &p->tag, HASH_REMOVE, NULL);
+	drop_memtable(p);
+	p->flush_wanted = false;
+	p->draining_pid = 0;
+	p->nruns = 0;
+	p->l0_runs = 0;
+	p->in_use = false;
+	LWLockRelease(KvamShmem->maplock);
+}
+
+/*
  * KvamPartForgetDatabase: see shmem.h.
  */
 void
@@ -353,6 +375,7 @@ slot_lookup(const KvamPartTag *tag)
 	p->tag = *tag;
 	p->in_use = true;
 	p->nonce = 0;
+	p->draining_pid = 0;
 	p->lru = ++KvamShmem->lru_clock;
 	drop_memtable(p);
 	pg_atomic_write_u64(&p->reads, 0);

@@ -104,6 +104,9 @@ typedef struct KvamPart
 								 * memtable (the claim), or 0; set only while
 								 * has_frozen */
 	bool		flush_wanted;	/* queued for the auto-admin */
+	int			draining_pid;	/* pid of a backend splitting or merging the
+								 * partition, which keeps writers out until
+								 * it is done (lsm/split.c), or 0 */
 	uint32		nruns;			/* runs in the manifest (last seen) */
 	uint32		l0_runs;		/* level-0 runs in the manifest (last seen) */
 
@@ -164,6 +167,15 @@ extern KvamPart *KvamPartSlot(const KvamPartTag *tag);
  * lock showed the slot now belongs to another tag).
  */
 extern void KvamPartSlotForget(const KvamPartTag *tag);
+
+/*
+ * KvamPartSlotRelease gives the slot 'p' up: it leaves the tag -> slot map
+ * and drops its memtables, so that the next backend that asks for the tag
+ * gets a fresh slot and reads the partition's pages again (finding, after
+ * a split or merge, that the partition is gone).  Caller holds the slot's
+ * lock exclusively; the frozen memtable is not claimed by someone else.
+ */
+extern void KvamPartSlotRelease(KvamPart *p);
 
 /*
  * KvamPartForgetDatabase drops the cached state (memtables, queued work,

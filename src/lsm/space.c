@@ -596,6 +596,31 @@ KvamSpaceRetireChain(Relation rel, uint32 partid, BlockNumber head,
 	pfree(l.blocks);
 }
 
+/*
+ * KvamSpaceReleaseChunks: see space.h.
+ */
+void
+KvamSpaceReleaseChunks(Relation rel, uint32 partid)
+{
+	KvamRelInfo *info = KvamRelGetInfo(rel);
+	Buffer		mapbuf = lock_map(rel, info, BUFFER_LOCK_EXCLUSIVE);
+	KvamFreeMap fm = KvamPageGetFreeMap(BufferGetPage(mapbuf));
+	bool		any = false;
+
+	for (uint32 i = 0; i < fm->nextents; i++)
+		any |= fm->ext[i].owner == partid + 1;
+	if (any)
+	{
+		START_CRIT_SECTION();
+		for (uint32 i = 0; i < fm->nextents; i++)
+			if (fm->ext[i].owner == partid + 1)
+				fm->ext[i].owner = 0;
+		map_edited(rel, mapbuf);
+		END_CRIT_SECTION();
+	}
+	UnlockReleaseBuffer(mapbuf);
+}
+
 KvamFreeMap
 KvamSpaceReadMap(Relation rel, KvamRelInfo *info)
 {
@@ -663,12 +688,37 @@ own_chain(Relation rel, OwnerMap *m, uint32 partid, BlockNumber head)
 		m->report(m->arg, stop, "L0 chain reaches a page that is not an L0 page of its partition");
 }
 
+/*
+ * Has a run with the extent and id of 'ref' been seen?  Else remember it.
+ * (Partitions split from one parent reference the parent's runs.)
+ */
+static bool
+seen_run(List **seen, const KvamRunRef *ref)
+{
+	ListCell   *lc;
+	KvamRunRef *copy;
+
+	foreach(lc, *seen)
+	{
+		KvamRunRef *r = lfirst(lc);
+
+		if (r->head == ref->head && r->run_id == ref->run_id &&
+			r->nblocks == ref->nblocks)
+			return true;
+	}
+	copy = palloc(sizeof(KvamRunRef));
+	*copy = *ref;
+	*seen = lappend(*seen, copy);
+	return false;
+}
+
 void
 KvamSpaceBlockMap(Relation rel, KvamRelInfo *info, BlockNumber nblocks,
 				  uint8 *owner, KvamSpaceReport report, void *arg)
 {
 	OwnerMap	m = {nblocks, owner, report, arg};
 	KvamFreeMap fm;
+	List	   *seen = NIL;
 
 	memset(owner, KVAM_OWN_NONE, nblocks);
 	own(&m, KVAM_METAPAGE_BLKNO, KVAM_OWN_FIXED, "metapage");
@@ -687,11 +737,17 @@ KvamSpaceBlockMap(Relation rel, KvamRelInfo *info, BlockNumber nblocks,
 		KvamManifest mf = KvamManifestRead(rel, info, i);
 
 		for (uint32 r = 0; r < mf->nruns; r++)
+		{
+			/* a run shared by partitions after a split counts once */
+			if (seen_run(&seen, &mf->runs[r]))
+				continue;
 			for (BlockNumber b = 0; b < mf->runs[r].nblocks; b++)
 				own(&m, mf->runs[r].head + b, KVAM_OWN_RUN, "run extent");
+		}
 		own_chain(rel, &m, mf->partid, mf->l0_head);
 		pfree(mf);
 	}
+	list_free_deep(seen);
 }
 
 /* ---------- sweep ---------- */
@@ -728,6 +784,9 @@ classify(Relation rel, BlockNumber blk, XLogRecPtr *lsn)
 		kind = CAND_L0;
 	else if (type >= KVAM_PAGE_RUN_HEAD && type <= KVAM_PAGE_RUN_BLOOM)
 		kind = CAND_RUN;
+	else if (type == KVAM_PAGE_MANIFEST &&
+			 (KvamPageGetManifest(page)->flags & KVAM_MF_RETIRED))
+		kind = CAND_RUN;		/* of a partition split or merged away */
 	else
 		kind = 0;				/* a metapage, manifest or free map: never */
 	UnlockReleaseBuffer(buf);

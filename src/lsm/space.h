@@ -175,6 +175,14 @@ extern BlockNumber KvamSpaceSweep(Relation rel, KvamRelInfo *info);
 extern BlockNumber KvamSpaceTruncate(Relation rel, KvamRelInfo *info);
 
 /*
+ * KvamSpaceReleaseChunks gives the L0 chunks reserved for partition
+ * 'partid' (split or merged away: it appends no more) back to the free
+ * space, reusable at once (nothing was ever written there for it).
+ * Caller holds no buffer lock.
+ */
+extern void KvamSpaceReleaseChunks(Relation rel, uint32 partid);
+
+/*
  * KvamSpaceReadMap copies the free map (palloc'd), for kvam.check and
  * kvam.partitions.
  */

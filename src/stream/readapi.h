@@ -31,6 +31,10 @@ typedef struct KvamShard
 	uint64		hash_lo;
 	char	   *first_seq;		/* oldest retained record, or NULL */
 	char	   *last_seq;		/* newest retained record, or NULL */
+	bool		closed;			/* split or merged away: no new records */
+	bool		has_parent;		/* parent_* name its parent shard */
+	uint32		parent_partid;
+	uint64		parent_hash_lo;
 } KvamShard;
 
 /*
@@ -43,9 +47,13 @@ typedef struct KvamShard
 extern KvamTableDef *KvamStreamByArn(const char *arn, const char *operation);
 
 /*
- * KvamStreamShards returns the shards of the stream of 'def' (one per
- * partition of the table, by partition order), *n set to their number,
- * with the sequence number range of the records retained for each.
+ * KvamStreamShards returns the shards of the stream of 'def', *n set to
+ * their number, with the sequence number range of the records retained
+ * for each: first the closed shards (partitions split or merged away, as
+ * remembered by the metapage) that still have retained records, oldest
+ * first, then one per partition of the table, in hash order.  A shard of
+ * a partition made by a split or merge names its parent (DynamoDB's shard
+ * lineage; for a merge, the left one).
  */
 extern KvamShard *KvamStreamShards(const KvamTableDef *def, int *n);
 
@@ -54,6 +62,13 @@ extern KvamShard *KvamStreamShards(const KvamTableDef *def, int *n);
  * adding DynamoDB's validation messages to 'e'.
  */
 extern void KvamStreamValLimit(KvamValErrors *e, bool have, int64 limit, int64 max);
+
+/*
+ * KvamStreamShardClosed: is partition 'partid' of table 'relid' no longer
+ * in the partition map (split or merged away, or the table is gone)?  Its
+ * shard gets no new records.
+ */
+extern bool KvamStreamShardClosed(Oid relid, uint32 partid);
 
 /* KvamShardId formats a ShardId (palloc'd). */
 extern char *KvamShardId(const KvamShard *shard);

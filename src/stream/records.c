@@ -277,7 +277,8 @@ KvamOpGetRecords(const JsonbValue *req, KvamOut *out)
 				  "The shard iterator has expired and can no longer be used to retrieve stream records");
 	def = KvamCatalogLookup(it.table);
 	open = def != NULL && def->relid == it.relid && def->stream_enabled &&
-		def->stream_label != NULL && strcmp(def->stream_label, it.label) == 0;
+		def->stream_label != NULL && strcmp(def->stream_label, it.label) == 0 &&
+		!KvamStreamShardClosed(it.relid, it.partid);
 
 	KvamStreamPump(false);
 	check_trimmed(&it);

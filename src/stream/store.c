@@ -510,9 +510,11 @@ kvam__stream_shard(PG_FUNCTION_ARGS)
 	{
 		if (KvamIsKvamRelation(rel))
 		{
-			KvamRelInfo *info = KvamRelGetInfo(rel);
+			/* the map as it is now (a split closes shards: lsm/split.h) */
+			KvamRelInfo *info = KvamMetaReadMap(rel);
 
 			partid = (int32) info->parts[KvamRelFindPartition(info, hash)].partid;
+			pfree(info);
 		}
 		relation_close(rel, AccessShareLock);
 	}

@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "access/table.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -99,6 +100,19 @@ KvamShardId(const KvamShard *shard)
 					shard->partid);
 }
 
+/* Fill a shard's parent from the closed partitions 'closed'. */
+static void
+set_parent(KvamShard *shard, uint32 parent, KvamClosedPart *closed, int nclosed)
+{
+	for (int j = 0; j < nclosed && parent != KVAM_NO_PARTID; j++)
+		if (closed[j].partid == parent)
+		{
+			shard->has_parent = true;
+			shard->parent_partid = parent;
+			shard->parent_hash_lo = closed[j].hash_lo;
+		}
+}
+
 /*
  * KvamStreamShards: see readapi.h.
  */
@@ -106,21 +120,44 @@ KvamShard *
 KvamStreamShards(const KvamTableDef *def, int *n)
 {
 	Relation	rel = table_open(def->relid, AccessShareLock);
-	KvamRelInfo *info = KvamRelGetInfo(rel);
-	KvamShard  *shards = palloc0(sizeof(KvamShard) * Max(info->npartitions, 1));
+	KvamRelInfo *info;
+	KvamClosedPart *closed;
+	int			nclosed;
+	KvamShard  *shards;
 	MemoryContext cxt = CurrentMemoryContext;
 	KvamStoreScope s;
 	Oid			types[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
 	uint64		r;
-	int			i;
+	int			i,
+				kept;
 
-	*n = info->npartitions;
-	for (i = 0; i < *n; i++)
+	/* the map and its manifests (parents) cannot change meanwhile */
+	KvamMapLock(rel, ShareLock);
+	info = KvamMetaReadMap(rel);
+	closed = KvamMetaReadClosed(rel, &nclosed);
+	shards = palloc0(sizeof(KvamShard) * (nclosed + info->npartitions));
+	*n = 0;
+	for (i = 0; i < nclosed; i++)
 	{
-		shards[i].partid = info->parts[i].partid;
-		shards[i].hash_lo = info->parts[i].hash_lo;
+		KvamShard  *sh = &shards[(*n)++];
+
+		sh->partid = closed[i].partid;
+		sh->hash_lo = closed[i].hash_lo;
+		sh->closed = true;
+		set_parent(sh, closed[i].parent, closed, nclosed);
 	}
+	for (i = 0; i < info->npartitions; i++)
+	{
+		KvamShard  *sh = &shards[(*n)++];
+		KvamManifest mf = KvamManifestRead(rel, info, i);
+
+		sh->partid = info->parts[i].partid;
+		sh->hash_lo = info->parts[i].hash_lo;
+		set_parent(sh, mf->parent, closed, nclosed);
+		pfree(mf);
+	}
+	KvamMapUnlock(rel, ShareLock);
 	table_close(rel, AccessShareLock);
 
 	values[0] = ObjectIdGetDatum(def->relid);
@@ -144,7 +181,38 @@ KvamStreamShards(const KvamTableDef *def, int *n)
 			}
 	}
 	KvamStoreEnd(&s);
+
+	/* a closed shard is listed while it has retained records */
+	kept = 0;
+	for (i = 0; i < *n; i++)
+		if (!shards[i].closed || shards[i].first_seq != NULL)
+			shards[kept++] = shards[i];
+	*n = kept;
 	return shards;
+}
+
+/*
+ * KvamStreamShardClosed: see readapi.h.
+ */
+bool
+KvamStreamShardClosed(Oid relid, uint32 partid)
+{
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+	bool		closed = true;
+
+	if (rel == NULL)
+		return true;
+	if (KvamIsKvamRelation(rel))
+	{
+		KvamRelInfo *info = KvamMetaReadMap(rel);
+
+		for (uint32 i = 0; i < info->npartitions; i++)
+			if (info->parts[i].partid == partid)
+				closed = false;
+		pfree(info);
+	}
+	relation_close(rel, AccessShareLock);
+	return closed;
 }
 
 /* ---------------------------- ListStreams ---------------------------- */
@@ -280,10 +348,20 @@ KvamOpDescribeStream(const JsonbValue *req, KvamOut *out)
 			break;
 		horizon = KvamStreamHorizon(def->relid, def->stream_label, shards[i].partid);
 		KvamOutOpen(out, NULL, '{');
+		if (shards[i].has_parent)
+		{
+			KvamShard	parent;
+
+			memset(&parent, 0, sizeof(parent));
+			parent.partid = shards[i].parent_partid;
+			parent.hash_lo = shards[i].parent_hash_lo;
+			KvamOutString(out, "ParentShardId", KvamShardId(&parent));
+		}
 		KvamOutOpen(out, "SequenceNumberRange", '{');
 		KvamOutString(out, "StartingSequenceNumber",
 					  shards[i].first_seq ? shards[i].first_seq : horizon);
-		if (!def->stream_enabled)
+		/* a closed shard (split or merged away) ends with its last record */
+		if (!def->stream_enabled || shards[i].closed)
 			KvamOutString(out, "EndingSequenceNumber",
 						  shards[i].last_seq ? shards[i].last_seq : horizon);
 		KvamOutClose(out, '}');

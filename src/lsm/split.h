@@ -1,0 +1,79 @@
+/*-------------------------------------------------------------------------
+ *
+ * split.h
+ *	  Partition split and merge: metadata edits of the partition map.
+ *
+ * A split replaces a partition by two children, each covering half of its
+ * hash range; a merge replaces two adjacent partitions by one.  Neither
+ * copies data: the parent's L0 is flushed first, so the new partitions
+ * start with an empty L0 and memtable, and their manifests reference the
+ * old partitions' runs, each reference bounded to the new partition's hash
+ * range (KvamRunRef.hash_first/hash_last).  The edit of the metapage, the
+ * old manifests (marked KVAM_MF_RETIRED) and the new ones is one WAL
+ * record of full page images.
+ *
+ * Invariants:
+ *	- a run is retired (its extent freed) only when no live manifest
+ *	  references it any more (lsm/compact.c decides under the partition map
+ *	  lock); a run referenced by several manifests counts once for space
+ *	  checks;
+ *	- writers cannot append to a partition that is gone: the edit happens
+ *	  under the old partitions' exclusive partition locks, with their L0
+ *	  empty, and their slots are given up (lsm/shmem.h) in the same
+ *	  critical stretch, so a writer finds out under the partition lock
+ *	  (KvamPartAcquire returns NULL) and retries with the new map.
+ *
+ * Callers hold ShareUpdateExclusiveLock on the relation (one split or
+ * merge at a time, none during VACUUM or kvam.check).
+ *
+ * IDENTIFICATION
+ *	  src/lsm/split.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef KVAM_LSM_SPLIT_H
+#define KVAM_LSM_SPLIT_H
+
+#include "lib/stringinfo.h"
+#include "utils/rel.h"
+
+#include "lsm/meta.h"
+
+extern int	kvam_partition_split_kb;
+extern int	kvam_partition_merge_kb;
+
+/* KvamSplitInitGucs defines kvam.partition_split_bytes and friends. */
+extern void KvamSplitInitGucs(void);
+
+/*
+ * KvamSplitPartition splits partition 'partid' of 'rel' at the middle of
+ * its hash range and appends a JSON description of the result to 'out'
+ * (when not NULL).  Raises undefined_object if the partition does not
+ * exist, program_limit_exceeded if the map is full or the range cannot be
+ * split.
+ */
+extern void KvamSplitPartition(Relation rel, uint32 partid, StringInfo out);
+
+/*
+ * KvamMergePartitions merges partition 'partid' with its right neighbour
+ * in the map.  Same errors; also when the merged run list would not fit a
+ * manifest.
+ */
+extern void KvamMergePartitions(Relation rel, uint32 partid, StringInfo out);
+
+/*
+ * KvamPartitionBytes estimates the bytes of partition 'idx' (L0 pages and
+ * its share of its runs' pages).  Raises if the map is stale.
+ */
+extern uint64 KvamPartitionBytes(Relation rel, KvamRelInfo *info, int idx);
+
+/*
+ * KvamPartitionAutoMaintain does at most one split (of the largest
+ * partition over kvam.partition_split_bytes) or merge (of two adjacent
+ * cold partitions both under kvam.partition_merge_bytes) of 'rel', if
+ * ShareUpdateExclusiveLock can be had without waiting.  Returns true if
+ * it changed the map.  For the auto-admin.
+ */
+extern bool KvamPartitionAutoMaintain(Relation rel);
+
+#endif							/* KVAM_LSM_SPLIT_H */
