@@ -15,7 +15,9 @@ DATA_built = kvam--0.1.sql
 SRCS = $(sort $(wildcard src/*.c src/*/*.c))
 OBJS = $(SRCS:.c=.o)
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -I$(libpq_srcdir)
+# the cluster management code talks to other nodes with libpq (src/cluster/remote.c)
+SHLIB_LINK_INTERNAL = $(libpq)
 PG_CFLAGS   = -Wall -Wmissing-prototypes -Wpointer-arith -Wno-declaration-after-statement \
               -Werror=vla -Werror=implicit-function-declaration
 

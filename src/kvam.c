@@ -28,6 +28,7 @@
 #include "admin/admin.h"
 #include "am/kvam_am.h"
 #include "api/catalog.h"
+#include "cluster/remote.h"
 #include "lsm/compact.h"
 #include "lsm/page.h"
 #include "lsm/shmem.h"
@@ -96,6 +97,7 @@ define_gucs(void)
 	KvamApiDefineGucs();
 	KvamCompactInitGucs();
 	KvamStreamDefineGucs();
+	KvamClusterAdminDefineGucs();
 }
 
 void
