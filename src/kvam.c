@@ -28,6 +28,7 @@
 #include "admin/admin.h"
 #include "am/kvam_am.h"
 #include "api/catalog.h"
+#include "cluster/map.h"
 #include "cluster/remote.h"
 #include "lsm/compact.h"
 #include "lsm/page.h"
@@ -97,6 +98,7 @@ define_gucs(void)
 	KvamApiDefineGucs();
 	KvamCompactInitGucs();
 	KvamStreamDefineGucs();
+	KvamClusterDefineGucs();
 	KvamClusterAdminDefineGucs();
 }
 
@@ -113,6 +115,7 @@ _PG_init(void)
 		return;
 
 	KvamShmemInit();
+	KvamClusterShmemInit();
 	KvamXlogRegister();
 	kvam_preloaded = true;
 }

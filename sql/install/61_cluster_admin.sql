@@ -29,16 +29,6 @@ COMMENT ON FUNCTION kvam.execute_routed(text, jsonb) IS
 REVOKE ALL ON FUNCTION kvam.cluster_remote(text, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION kvam.cluster_remote_rows(text, text) FROM PUBLIC;
 
--- The range (0..nranges-1) of an encoded key (kvam._key_encode(pk)): its
--- first 8 bytes are the big-endian XXH3 partition hash h, and range r
--- covers [r * 2^64 / nranges, (r + 1) * 2^64 / nranges).
-CREATE FUNCTION kvam.cluster_range_of(encoded_key bytea, nranges int) RETURNS int
-	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-	SELECT floor((('x' || encode(substr(encoded_key, 1, 8), 'hex'))::bit(64)::bigint::numeric
-				  + CASE WHEN get_byte(encoded_key, 0) >= 128 THEN 18446744073709551616 ELSE 0 END)
-				 * nranges / 18446744073709551616)::int
-$$;
-
 -- schema-qualified, quoted name of a relation (the same on every node)
 CREATE FUNCTION kvam._cluster_relname(rel regclass) RETURNS text
 	LANGUAGE sql STABLE STRICT AS $$
@@ -69,8 +59,7 @@ BEGIN
 		RAISE EXCEPTION 'table % has no kvam_key index', rel
 			USING ERRCODE = 'object_not_in_prerequisite_state';
 	END IF;
-	RETURN format('kvam.cluster_range_of(kvam._key_encode(%I), %s) = ANY (%L::int[])',
-				  pk, (SELECT count(*) FROM kvam.cluster_ranges), ranges);
+	RETURN format('kvam.cluster_range_of(%I) = ANY (%L::int[])', pk, ranges);
 END
 $$;
 

@@ -21,6 +21,8 @@
  * builder can decode (SNAPBUILD_FULL_SNAPSHOT, SnapBuildProcessChange, which
  * also gives the transaction its base snapshot), not in fast-forward mode,
  * for the slot's database and an origin the plugin does not filter out.
+ * The slots of a kvam cluster (kvam_cluster_*) also drop every change that
+ * carries a replication origin (cluster/loop.c), so nothing loops.
  *
  * IDENTIFICATION
  *	  src/wal/decode.c
@@ -34,6 +36,7 @@
 #include "replication/reorderbuffer.h"
 #include "replication/snapbuild.h"
 
+#include "cluster/rules.h"
 #include "lsm/page.h"
 #include "wal/xlog.h"
 
@@ -120,6 +123,8 @@ decode_version(LogicalDecodingContext *ctx, XLogRecordBuffer *buf)
 	if (ctx->callbacks.filter_by_origin_cb != NULL &&
 		filter_by_origin_cb_wrapper(ctx, XLogRecGetOrigin(r)))
 		return;
+	if (KvamClusterDecodeSkip(ctx, XLogRecGetOrigin(r)))
+		return;					/* a cluster slot: no loops (cluster/loop.c) */
 
 	change = ReorderBufferGetChange(ctx->reorder);
 	change->origin_id = XLogRecGetOrigin(r);
