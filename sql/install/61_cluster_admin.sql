@@ -335,7 +335,7 @@ CREATE FUNCTION kvam._cluster_subscription_sql(dst text, src kvam.cluster_nodes,
 	SELECT format('CREATE SUBSCRIPTION kvam_%1$s_from_%2$s CONNECTION %3$L PUBLICATION kvam_cluster '
 				  'WITH (slot_name = ''kvam_cluster_%1$s_from_%2$s'', copy_data = %4$s, '
 				  'create_slot = %5$s, enabled = %6$s, synchronous_commit = local)',
-				  dst, src.name, src.conninfo, copy_data, create_slot, enabled)
+				  dst, src.name, src.conninfo, copy_data::text, create_slot::text, enabled::text)
 $$;
 
 --
