@@ -40,6 +40,11 @@
  * whose key has a live version (committed, or our own) raises
  * unique_violation.
  *
+ * In a kvam cluster (src/cluster/), every write of a mirrored table first
+ * passes KvamClusterCheckWrite (the key's range must be led by this node,
+ * unless the session is a replication worker or a bypass session), and an
+ * insert by such a session of a live key replaces it (rule 4).
+ *
  * Every version tells WAL what logical decoding makes of it
  * (wal/logical.c): inserts are INSERTs, replacements UPDATEs carrying the
  * old row the replica identity asks for, tombstones DELETEs; a key change
@@ -72,6 +77,7 @@
 
 #include "admin/admin.h"
 #include "am/kvam_am.h"
+#include "cluster/rules.h"
 #include "lsm/keycode.h"
 
 /* What the read-before-write found. */
@@ -222,6 +228,50 @@ key_columns_text(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 }
 
 /*
+ * Rule 4 of a kvam cluster (cluster/rules.h): an INSERT by a replication
+ * worker or a kvam.cluster_bypass session of a key that has a live version
+ * replaces that version, decoded as an UPDATE carrying the old row.
+ */
+typedef struct Overwrite
+{
+	KvamVersion old;			/* copy of the version chg was made for */
+	KvamXlogChange chg;
+} Overwrite;
+
+static void
+overwrite_free(Overwrite *ow)
+{
+	if (ow->old)
+		pfree(ow->old);
+	if (ow->chg.oldtuple)
+		heap_freetuple(ow->chg.oldtuple);
+	ow->old = NULL;
+	ow->chg.oldtuple = NULL;
+}
+
+/*
+ * With the key lock 'kl' held and c->newest live: true when ow->chg was
+ * made for c->newest (the caller appends under the lock).  Otherwise
+ * releases 'kl', makes ow->chg for c->newest (the old row image may
+ * detoast, which must not happen under the key lock) and returns false:
+ * the caller checks the key again.
+ */
+static bool
+overwrite_ready(Relation rel, WriteCheck *c, KvamVersion v, Size vlen,
+				Overwrite *ow, LWLock *kl)
+{
+	if (ow->old != NULL && KvamSameVersion(ow->old, c->newest))
+		return true;
+	LWLockRelease(kl);
+	overwrite_free(ow);
+	ow->old = palloc(c->newestlen);
+	memcpy(ow->old, c->newest, c->newestlen);
+	ow->chg.decode = XLKVAM_DECODE_UPDATE;
+	ow->chg.oldtuple = old_row_image(rel, ow->old, c->newestlen, v, vlen);
+	return false;
+}
+
+/*
  * Insert a put version for a key that must not exist.  'slot' is the row
  * (for messages); 'v' the built version; 'chg' what decoding makes of it.
  * Waits for running writers of the key.  Returns the new TID.  When the key
@@ -234,7 +284,9 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 			   KvamXlogChange *chg)
 {
 	int			idx = KvamPartitionOfKey(info, v->key);
+	Overwrite	ow = {NULL};
 
+	KvamClusterCheckWrite(rel, v->key, v->keylen);
 	KvamPredicateCheckWrite(rel);
 	for (;;)
 	{
@@ -250,6 +302,21 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 			LWLockRelease(kl);
 			write_check_free(&c);
 			XactLockTableWait(xwait, rel, &c.newesttid, XLTW_InsertIndex);
+			continue;
+		}
+		if (c.found && !(c.newest->flags & KVAM_V_TOMBSTONE) &&
+			inserted == NULL && chg == &insert_change &&
+			KvamClusterInsertOverwrites(rel))
+		{
+			/* rule 4 of a cluster: replace the live version */
+			if (overwrite_ready(rel, &c, v, vlen, &ow, kl))
+			{
+				write_check_free(&c);
+				append_and_release(rel, info, idx, kl, v, vlen, tid, &ow.chg);
+				overwrite_free(&ow);
+				return;
+			}
+			write_check_free(&c);
 			continue;
 		}
 		if (c.found && !(c.newest->flags & KVAM_V_TOMBSTONE))
@@ -512,6 +579,7 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 	ItemPointerData newtid;
 	KvamXlogChange chg;
 
+	KvamClusterCheckWrite(rel, old->key, old->keylen);
 	/* (lock_for_write succeeds only if 'old' is still the newest version) */
 	chg.decode = XLKVAM_DECODE_DELETE;
 	chg.oldtuple = old_row_image(rel, old, oldlen, NULL, 0);
@@ -550,6 +618,7 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 
 	*lockmode = LockTupleExclusive;
 	*update_indexes = false;
+	KvamClusterCheckWrite(rel, old->key, old->keylen);
 
 	/* Build the new version before taking locks: toasting does I/O. */
 	initStringInfo(&key);

@@ -5,7 +5,8 @@
  *
  * Consistent and eventually consistent reads both read with a fresh
  * snapshot (KvamTableGet), which already sees every acknowledged write;
- * ConsistentRead only changes the capacity charged.
+ * ConsistentRead only changes the capacity charged, and in a kvam cluster
+ * it is refused at a node that does not lead the key's range (KV001).
  *
  * IDENTIFICATION
  *	  src/api/get_item.c
@@ -44,6 +45,8 @@ KvamGetItemCore(const KvamItemReq *r, KvamOut *out)
 	int64		size = 0;
 
 	KvamKeyCheck(&t->def->key, r->key);
+	if (r->consistent_read)
+		KvamTableCheckStrongRead(t, r->key);
 	item = KvamTableGet(t, r->key);
 	if (item != NULL)
 	{

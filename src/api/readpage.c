@@ -24,8 +24,10 @@
 #include "api/errors.h"
 #include "api/readpage.h"
 #include "api/table.h"
+#include "cluster/rules.h"
 #include "expr/exprjson.h"
 #include "item/item.h"
+#include "lsm/keycode.h"
 
 static const char *const select_names[] = {
 	[KVAM_SELECT_ALL_ATTRIBUTES] = "ALL_ATTRIBUTES",
@@ -173,6 +175,23 @@ KvamReadPageRow(KvamReadPage *rp, const KvamAttr *item)
 }
 
 /*
+ * A strongly consistent Query or Scan page in a kvam cluster must be read
+ * at the leader of every range of partition-key hashes it covers: the
+ * hashes of its bounds (an exclusive bound that is only a hash, as a Scan
+ * segment's end, stops before that hash).
+ */
+static void
+check_strong_read(KvamApiTable *t, KvamRowBound lower, KvamRowBound upper)
+{
+	uint64		lo = lower.key ? KvamKeyHashOf(lower.key) : 0;
+	uint64		hi = upper.key ? KvamKeyHashOf(upper.key) : PG_UINT64_MAX;
+
+	if (upper.key && !upper.inclusive && upper.len == KVAM_KEY_HASH_BYTES && hi > lo)
+		hi--;
+	KvamClusterCheckRead(t->rel, lo, hi);
+}
+
+/*
  * KvamReadPageRun decodes each row in a short-lived context, and the page
  * keeps what it needs in its own; when every row is kept whole (no
  * filter, no projection, not COUNT), rows are decoded in the page's
@@ -182,14 +201,18 @@ void
 KvamReadPageRun(KvamReadPage *rp, KvamApiTable *t, KvamRowBound lower,
 				KvamRowBound upper, bool backward)
 {
-	Snapshot	snap = RegisterSnapshot(GetTransactionSnapshot());
-	KvamRowScan *scan = KvamRowScanBegin(t->rel, snap, lower, upper, backward);
+	Snapshot	snap;
+	KvamRowScan *scan;
 	bool		keep_whole = rp->filter == NULL && rp->proj == NULL &&
 		rp->select != KVAM_SELECT_COUNT;
 	MemoryContext rowcxt = keep_whole ? rp->cxt :
 		AllocSetContextCreate(CurrentMemoryContext, "kvam read page row",
 							  ALLOCSET_DEFAULT_SIZES);
 
+	if (rp->consistent && KvamClusterReadChecked(t->rel))
+		check_strong_read(t, lower, upper);
+	snap = RegisterSnapshot(GetTransactionSnapshot());
+	scan = KvamRowScanBegin(t->rel, snap, lower, upper, backward);
 	for (;;)
 	{
 		MemoryContext old = MemoryContextSwitchTo(rowcxt);

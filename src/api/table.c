@@ -35,6 +35,7 @@
 #include "api/itemtype.h"
 #include "api/keymap.h"
 #include "api/table.h"
+#include "cluster/rules.h"
 #include "item/item.h"
 #include "lsm/keycode.h"
 
@@ -268,6 +269,8 @@ read_latest(KvamApiTable *t, const KvamAttr *key, ItemPointer tid, bool lock)
 
 	initStringInfo(&buf);
 	KvamTableEncodeKey(t, key, &buf);
+	/* a write's read-before-write: the cluster's write rules apply here */
+	KvamClusterCheckWrite(t->rel, buf.data, buf.len);
 	ItemPointerSetInvalid(tid);
 	live = lock ?
 		KvamKeyLockLatest(t->rel, buf.data, buf.len, t->slot,
@@ -281,6 +284,21 @@ read_latest(KvamApiTable *t, const KvamAttr *key, ItemPointer tid, bool lock)
 	}
 	pfree(buf.data);
 	return item;
+}
+
+void
+KvamTableCheckStrongRead(KvamApiTable *t, const KvamAttr *key)
+{
+	StringInfoData buf;
+	uint64		hash;
+
+	if (!KvamClusterReadChecked(t->rel))
+		return;
+	initStringInfo(&buf);
+	KvamTableEncodeKey(t, key, &buf);
+	hash = KvamKeyHashOf(buf.data);
+	KvamClusterCheckRead(t->rel, hash, hash);
+	pfree(buf.data);
 }
 
 KvamAttr *

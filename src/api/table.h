@@ -137,9 +137,19 @@ extern KvamAttr *KvamTableGetSnapshot(KvamApiTable *t, const KvamAttr *key,
 									  Snapshot snap);
 
 /*
+ * KvamTableCheckStrongRead applies the cluster's rule for strongly
+ * consistent reads (src/cluster/rules.h) to a read of 'key': raises KV001
+ * when this node does not lead the key's range.  Costs a cached flag when
+ * no cluster is configured.
+ */
+extern void KvamTableCheckStrongRead(KvamApiTable *t, const KvamAttr *key);
+
+/*
  * KvamTableReadLatest returns the newest committed-or-own item of 'key'
  * (waiting for running writers of the key first), or NULL when absent;
- * *tid is set to the row's TID for KvamTableWrite.
+ * *tid is set to the row's TID for KvamTableWrite.  It is the first step
+ * of every API write, so it applies the cluster's write rules (KV001,
+ * KV002: src/cluster/rules.h) before reading; so does KvamTableLockLatest.
  */
 extern KvamAttr *KvamTableReadLatest(KvamApiTable *t, const KvamAttr *key,
 									 ItemPointer tid);

@@ -519,7 +519,10 @@ KvamOpTransactGetItems(const JsonbValue *req, KvamOut *out)
 	{
 		KvamItemReq *r = &acts[i].req;
 		KvamApiTable *t = KvamTableOpen(r->table_name, r->operation, ACL_SELECT);
-		KvamAttr   *item = KvamTableGetSnapshot(t, r->key, snap);
+		KvamAttr   *item;
+
+		KvamTableCheckStrongRead(t, r->key);	/* always strongly consistent */
+		item = KvamTableGetSnapshot(t, r->key, snap);
 
 		KvamOutOpen(out, NULL, '{');
 		if (item)

@@ -36,10 +36,11 @@
 
 /*
  * KvamClusterCheckWrite enforces rules 1 and 3 for a write of the encoded
- * key 'key' (lsm/keycode.h) to 'rel': raises KV001 or KV002.  Call before
+ * key 'key' (lsm/keycode.h) to 'rel': raises KV001 or KV002 (COPY's
+ * staged rows, keyed by synthetic keys, are not checked).  Call before
  * taking any LWLock (may read the cluster catalog).
  */
-extern void KvamClusterCheckWrite(Relation rel, const char *key);
+extern void KvamClusterCheckWrite(Relation rel, const char *key, Size keylen);
 
 /*
  * KvamClusterCheckRead enforces rule 2 for a strongly consistent read of
