@@ -189,7 +189,7 @@ note(sprintf('attempted %d, acknowledged %d, failed %d (indeterminate; %d of the
 note(sprintf('failover times (kill to first accepted write): %s s',
 		join(', ', map { sprintf('%.2f', $_) } @failover_s)));
 my %why;
-$why{ $failed{$_} =~ /KV001/ ? 'KV001' : $failed{$_} =~ /connect/ ? 'connection' : 'other' }++
+$why{ $failed{$_} =~ /no leader|is led by/ ? 'KV001 (range moving)' : $failed{$_} =~ /connect/ ? 'connection' : 'other' }++
   for keys %failed;
 note("failed writes by cause: " . join(', ', map { "$_ $why{$_}" } sort keys %why));
 

@@ -78,10 +78,16 @@ ok( $nc->poll_query_until($db,
 # reports a warning: the write is committed at a only)
 $nb->safe_psql($db, 'ALTER SUBSCRIPTION kvam_b_from_a DISABLE');
 $nc->safe_psql($db, 'ALTER SUBSCRIPTION kvam_c_from_a DISABLE');
-my ($ret, $out, $err) = $na->psql($db,
-	"SET statement_timeout = '1s';\n" . put_sql('execute', $ka[0], 3));
-like($err, qr/canceling wait for synchronous replication/,
-	'without a follower a write is not acknowledged');
+my $w = $na->background_psql($db, on_error_stop => 0);
+$w->query_until(qr/sent/, "\\echo sent\n" . put_sql('execute', $ka[0], 3) . ";\n");
+ok( $na->poll_query_until($db,
+		q{SELECT count(*) = 1 FROM pg_stat_activity WHERE wait_event = 'SyncRep'}),
+	'without a follower, the write waits for synchronous replication');
+$na->safe_psql($db,
+	q{SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event = 'SyncRep'});
+$w->quit;
+like($w->{stderr}, qr/canceling wait for synchronous replication/,
+	'a cancelled wait is reported: the write was not acknowledged');
 $nb->safe_psql($db, 'ALTER SUBSCRIPTION kvam_b_from_a ENABLE');
 $nc->safe_psql($db, 'ALTER SUBSCRIPTION kvam_c_from_a ENABLE');
 wait_all_caught_up(@all);
