@@ -100,6 +100,7 @@ define_gucs(void)
 	KvamStreamDefineGucs();
 	KvamClusterDefineGucs();
 	KvamClusterAdminDefineGucs();
+	KvamClusterMonitorDefineGucs();
 }
 
 void
@@ -117,6 +118,7 @@ _PG_init(void)
 	KvamShmemInit();
 	KvamClusterShmemInit();
 	KvamXlogRegister();
+	KvamClusterMonitorRegister();
 	kvam_preloaded = true;
 }
 

@@ -35,4 +35,8 @@ extern PGresult *KvamRemoteExec(PGconn *conn, const char *sql, int nparams,
 /* defines the kvam.cluster_* GUCs of the management code (from _PG_init) */
 extern void KvamClusterAdminDefineGucs(void);
 
+/* the cluster monitor (monitor.c): GUCs, and its registration at start */
+extern void KvamClusterMonitorDefineGucs(void);
+extern void KvamClusterMonitorRegister(void);
+
 #endif							/* KVAM_CLUSTER_REMOTE_H */
