@@ -573,8 +573,84 @@ BEGIN
 END
 $$;
 
+--
+-- Rebalance
+--
+
+-- Moves ranges so that range r is led by the (r mod n)-th active node,
+-- with a clean handoff per (old leader, new leader) pair: the ranges get
+-- no leader everywhere; the old leader waits for its transactions that
+-- began before that (they may have written the ranges), marks its WAL
+-- position with a commit, and waits until the new leader's subscription
+-- from it has confirmed (flushed) that position; then the new leader,
+-- epoch + 1.  Returns the number of ranges moved.
+CREATE FUNCTION kvam.cluster_rebalance() RETURNS int
+	LANGUAGE plpgsql AS $$
+DECLARE
+	ids int[];
+	mv record;
+	o kvam.cluster_nodes;
+	nw kvam.cluster_nodes;
+	n kvam.cluster_nodes;
+	t_stop text;
+	lsn text;
+	moved int := 0;
+BEGIN
+	IF kvam._cluster_self() IS NULL THEN
+		RAISE EXCEPTION 'this node is not in a cluster'
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF EXISTS (SELECT 1 FROM kvam.cluster_nodes WHERE state <> 'active') THEN
+		RAISE EXCEPTION 'every node must be active to rebalance'
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	SELECT array_agg(node_id ORDER BY node_id) INTO ids FROM kvam.cluster_nodes;
+	FOR mv IN
+		SELECT r.leader AS old_id, ids[r.range_id % cardinality(ids) + 1] AS new_id,
+			   array_agg(r.range_id ORDER BY r.range_id) AS ranges
+		FROM kvam.cluster_ranges r
+		WHERE r.leader IS DISTINCT FROM ids[r.range_id % cardinality(ids) + 1]
+		GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2
+	LOOP
+		SELECT * INTO nw FROM kvam.cluster_nodes WHERE node_id = mv.new_id;
+		SELECT * INTO o FROM kvam.cluster_nodes WHERE node_id = mv.old_id;
+		-- 1. no leader: the old leader first
+		FOR n IN SELECT * FROM kvam.cluster_nodes ORDER BY node_id = mv.old_id DESC, node_id LOOP
+			PERFORM kvam._cluster_run(n.conninfo,
+				format('UPDATE kvam.cluster_ranges SET leader = NULL WHERE range_id = ANY (%L)', mv.ranges));
+		END LOOP;
+		IF o.node_id IS NOT NULL THEN
+			-- 2. the old leader's writes that passed the check have committed
+			t_stop := kvam.cluster_remote(o.conninfo, 'SELECT clock_timestamp()::text');
+			PERFORM kvam._cluster_wait(o.conninfo,
+				format($q$SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity
+					WHERE backend_xid IS NOT NULL AND xact_start < %L::timestamptz
+					AND backend_type = 'client backend')$q$, t_stop),
+				format('the transactions of node "%s" that may write ranges %s', o.name, mv.ranges));
+			-- 3. ... and the new leader has them
+			lsn := kvam.cluster_remote(o.conninfo,
+				'SELECT pg_logical_emit_message(true, ''kvam_cluster'', ''handoff'')::text');
+			PERFORM kvam._cluster_wait(o.conninfo,
+				format($q$SELECT coalesce(bool_and(confirmed_flush_lsn >= %L::pg_lsn), false)
+					FROM pg_replication_slots WHERE slot_name = 'kvam_cluster_%s_from_%s'$q$,
+					   lsn, nw.name, o.name),
+				format('node "%s" to confirm the stream of node "%s"', nw.name, o.name));
+		END IF;
+		-- 4. the new leader, under a new epoch
+		FOR n IN SELECT * FROM kvam.cluster_nodes ORDER BY node_id LOOP
+			PERFORM kvam._cluster_run(n.conninfo,
+				format('UPDATE kvam.cluster_ranges SET leader = %s, epoch = epoch + 1 WHERE range_id = ANY (%L)',
+					   mv.new_id, mv.ranges));
+		END LOOP;
+		moved := moved + cardinality(mv.ranges);
+	END LOOP;
+	RETURN moved;
+END
+$$;
+
 REVOKE ALL ON FUNCTION kvam.cluster_add_node(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION kvam.cluster_add_table(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION kvam.cluster_create(text, int) FROM PUBLIC;
 REVOKE ALL ON FUNCTION kvam.cluster_failover(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION kvam.cluster_rejoin(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION kvam.cluster_rebalance() FROM PUBLIC;

@@ -10,8 +10,9 @@
 #	  any error or warning (acknowledged).  Then, for a, b and c in turn:
 #	  stop the node (immediate), kvam.cluster_failover() at a survivor,
 #	  one write on a range the dead node led (the failover time is from
-#	  the kill to that write), start the node again and
-#	  kvam.cluster_rejoin() it.  Afterwards every acknowledged write is on
+#	  the kill to that write), start the node again,
+#	  kvam.cluster_rejoin() it and kvam.cluster_rebalance() the leaders
+#	  (a clean handoff under the load).  Afterwards every acknowledged write is on
 #	  all three nodes with its value, no node has a key that was never
 #	  attempted, and the three nodes hold the same rows.  Writes that
 #	  failed (in flight at a kill, or refused while their range moved) are
@@ -139,6 +140,12 @@ for my $v (0 .. 2)
 	my $copied = $coord->safe_psql($db, "SELECT kvam.cluster_rejoin('$vname')");
 	note("$vname rejoined, $copied rows copied");
 	ok(wait_acked(30), "$vname rejoined: writes go on");
+	my $moved = $coord->safe_psql($db, 'SELECT kvam.cluster_rebalance()');
+	is($moved, 4, 'rebalance under load moved the four ranges back');
+	is( $all[$v]->safe_psql($db,
+			q{SELECT string_agg(leader::text, ',' ORDER BY range_id) FROM kvam.cluster_ranges}),
+		'1,2,3,1,2,3,1,2,3,1,2,3', "$vname: leaders spread again");
+	ok(wait_acked(20), "after the rebalance writes go on");
 }
 
 open(my $stop, '>', "$dir/stop") or die;
