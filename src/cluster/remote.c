@@ -29,8 +29,12 @@
  *	  cancelled, and the postmaster's death ends it.  Connecting gives up
  *	  after kvam.cluster_connect_timeout.
  *	* kvam.cluster_remote never leaks a connection (closed in PG_FINALLY);
- *	  execute_routed keeps one connection per leader conninfo for the life
- *	  of the backend and drops it once it fails.
+ *	  execute_routed keeps one connection per leader conninfo and role for
+ *	  the life of the backend and drops it once it fails.
+ *	* execute_routed connects as the calling role (the conninfo's user is
+ *	  overridden), so a forwarded request has the caller's privileges at
+ *	  the leader; the management functions (superuser only) connect with
+ *	  the conninfo as it is.
  *
  * IDENTIFICATION
  *	  src/cluster/remote.c
@@ -70,6 +74,7 @@ int			kvam_cluster_connect_timeout = 5000;
 typedef struct RoutedConn
 {
 	char	   *conninfo;		/* in TopMemoryContext */
+	Oid			userid;			/* the role it connected as */
 	PGconn	   *conn;
 } RoutedConn;
 
@@ -107,15 +112,19 @@ conn_label(PGconn *conn)
 }
 
 /*
- * KvamRemoteConnect opens a connection (non-blocking, interruptible, at
- * most kvam.cluster_connect_timeout).  ERROR if it fails.
+ * KvamRemoteConnectAs opens a connection (non-blocking, interruptible, at
+ * most kvam.cluster_connect_timeout) as 'user' (NULL: the conninfo's).
+ * ERROR if it fails.
  */
 PGconn *
-KvamRemoteConnect(const char *conninfo)
+KvamRemoteConnectAs(const char *conninfo, const char *user)
 {
-	const char *keys[] = {"dbname", "fallback_application_name", NULL};
-	const char *vals[] = {conninfo, "kvam_cluster", NULL};
+	const char *keys[] = {"dbname", "fallback_application_name", "user", NULL};
+	const char *vals[] = {conninfo, "kvam_cluster", user, NULL};
 	PGconn	   *conn;
+
+	if (user == NULL)
+		keys[2] = NULL;
 	TimestampTz deadline;
 
 	conn = PQconnectStartParams(keys, vals, 1);
@@ -154,6 +163,15 @@ KvamRemoteConnect(const char *conninfo)
 				 errmsg("could not connect to cluster node: %s", msg)));
 	}
 	return conn;
+}
+
+/*
+ * KvamRemoteConnect opens a connection with conninfo's own user.
+ */
+PGconn *
+KvamRemoteConnect(const char *conninfo)
+{
+	return KvamRemoteConnectAs(conninfo, NULL);
 }
 
 /*
@@ -320,38 +338,44 @@ kvam_cluster_remote_rows(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* the connection execute_routed keeps for conninfo (opened if needed) */
+/*
+ * The connection execute_routed keeps for conninfo and the current role
+ * (opened if needed).  It connects as the current role, never as the
+ * conninfo's user: a routed call has the caller's privileges at the
+ * leader, as it has here.
+ */
 static RoutedConn *
 routed_conn(const char *conninfo)
 {
-	RoutedConn *free_slot = NULL;
+	Oid			userid = GetUserId();
+	RoutedConn *slot = NULL;
 
 	for (int i = 0; i < ROUTED_MAX_CONNS; i++)
 	{
 		RoutedConn *rc = &routed_conns[i];
 
-		if (rc->conninfo && strcmp(rc->conninfo, conninfo) == 0)
+		if (rc->conninfo && rc->userid == userid && strcmp(rc->conninfo, conninfo) == 0)
 		{
 			if (PQstatus(rc->conn) == CONNECTION_OK)
 				return rc;
-			PQfinish(rc->conn);
-			rc->conn = KvamRemoteConnect(conninfo);
-			return rc;
+			slot = rc;
+			break;
 		}
-		if (rc->conninfo == NULL && free_slot == NULL)
-			free_slot = rc;
+		if (rc->conninfo == NULL && slot == NULL)
+			slot = rc;
 	}
-	if (free_slot == NULL)
+	if (slot == NULL)
+		slot = &routed_conns[0];	/* all taken: reuse the first */
+	if (slot->conninfo)
 	{
-		/* all taken: reuse the first */
-		free_slot = &routed_conns[0];
-		PQfinish(free_slot->conn);
-		pfree(free_slot->conninfo);
-		free_slot->conninfo = NULL;
+		PQfinish(slot->conn);
+		pfree(slot->conninfo);
+		slot->conninfo = NULL;
 	}
-	free_slot->conn = KvamRemoteConnect(conninfo);
-	free_slot->conninfo = MemoryContextStrdup(TopMemoryContext, conninfo);
-	return free_slot;
+	slot->conn = KvamRemoteConnectAs(conninfo, GetUserNameFromId(userid, false));
+	slot->conninfo = MemoryContextStrdup(TopMemoryContext, conninfo);
+	slot->userid = userid;
+	return slot;
 }
 
 /*

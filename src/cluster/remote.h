@@ -24,6 +24,9 @@ extern int	kvam_cluster_connect_timeout;
  */
 extern PGconn *KvamRemoteConnect(const char *conninfo);
 
+/* the same, connecting as role 'user' whatever the conninfo says */
+extern PGconn *KvamRemoteConnectAs(const char *conninfo, const char *user);
+
 /*
  * KvamRemoteExec runs sql (text parameters, may be 0) and returns its
  * last result, which the caller PQclears.  A remote error is re-raised

@@ -53,12 +53,13 @@ for my $n (@all)
 
 # keys by leader: the first keys of each range's leader
 my %by_leader;
-for my $i (1 .. 300)
+for my $line (split /\n/, $na->safe_psql($db,
+		q{SELECT n.name, x.k FROM (SELECT 'k' || i AS k, i FROM generate_series(1, 300) i) x
+		  JOIN kvam.cluster_ranges r ON r.range_id = kvam.cluster_range_of(x.k)
+		  JOIN kvam.cluster_nodes n ON n.node_id = r.leader ORDER BY x.i}))
 {
-	my $l = $na->safe_psql($db,
-		"SELECT n.name FROM kvam.cluster_ranges r JOIN kvam.cluster_nodes n ON n.node_id = r.leader
-		 WHERE r.range_id = kvam.cluster_range_of('k$i'::text)");
-	push @{ $by_leader{$l} }, "k$i";
+	my ($l, $k) = split /\|/, $line;
+	push @{ $by_leader{$l} }, $k;
 }
 ok(@{ $by_leader{$_} } > 20, "keys led by $_") for qw(a b c);
 
@@ -100,6 +101,19 @@ is( $na->safe_psql($db,
 is( $nb->safe_psql($db,
 		"SELECT kvam.execute('GetItem', '{\"TableName\":\"orders\",\"Key\":{\"id\":{\"S\":\"$bkey\"}},\"ConsistentRead\":true}'::jsonb) #>> '{Item,id,S}'"),
 	$bkey, 'strongly consistent GetItem at the leader');
+
+# a routed request has the caller's privileges at the leader: role app
+# may write orders at a only
+$_->safe_psql($db, 'CREATE ROLE app LOGIN') for @all;
+$na->safe_psql($db, 'GRANT SELECT, INSERT, UPDATE, DELETE ON public.orders TO app');
+is( $na->safe_psql($db,
+		"SET ROLE app;\n" . put_sql('execute_routed', $by_leader{a}[40], 1)),
+	't', 'role app writes a key that a leads');
+($ret, $out, $err) = $na->psql($db,
+	"SET ROLE app;\n" . put_sql('execute_routed', $by_leader{b}[40], 1));
+like($err, qr/permission denied|AccessDenied/,
+	'forwarded to b, the same request runs as app there and is refused');
+like($err, qr/on cluster node/, 'the error says it came from the leader');
 
 # status
 is( $na->safe_psql($db,
