@@ -170,12 +170,44 @@ SELECT regexp_replace(try($$DELETE FROM cs WHERE pk = 'k9'$$), 'pg_[0-9]+', 'pg_
 SELECT regexp_replace(try($$SELECT kvam.execute('PutItem', '{"TableName":"crt","Item":{"pk":{"S":"k9"},"sk":{"N":"5"}}}')$$), 'pg_[0-9]+', 'pg_N');
 UPDATE cu SET v = 2 WHERE pk = 'k3';  -- not mirrored
 SELECT pg_replication_origin_session_reset();
+-- other origins (the management functions' own) are not fenced
+SELECT 'created' FROM pg_replication_origin_create('cluster_test_resync');
+SELECT pg_replication_origin_session_setup('cluster_test_resync');
+INSERT INTO cs VALUES ('k14', 15);
+SELECT pg_replication_origin_session_reset();
+SELECT pg_replication_origin_drop('cluster_test_resync');
 -- without the origin, the same session writes again
 INSERT INTO cs VALUES ('k14', 16);
 SELECT pk, v FROM cs WHERE pk = 'k14';
 RESET kvam.cluster_bypass;
 UPDATE kvam.cluster_nodes SET state = 'active' WHERE name = 'b';
 DROP SUBSCRIPTION kvam_a_from_b;
+
+-- kvam.cluster_range_of agrees with the rules for N and B keys too
+CREATE TABLE cn (pk numeric NOT NULL, v int) USING kvam;
+CREATE UNIQUE INDEX cn_key ON cn USING kvam_key (pk);
+CREATE TABLE cb (pk bytea NOT NULL, v int) USING kvam;
+CREATE UNIQUE INDEX cb_key ON cb USING kvam_key (pk);
+INSERT INTO kvam.cluster_tables VALUES ('cn'), ('cb');
+SELECT i, kvam.cluster_range_of(i::numeric) AS range,
+	split_part(try(format('INSERT INTO cn VALUES (%s, 0)', i)), ' | ', 1) AS numeric_key,
+	kvam.cluster_range_of(int4send(i)) AS brange,
+	split_part(try(format('INSERT INTO cb VALUES (%L, 0)', int4send(i))), ' | ', 1) AS binary_key
+FROM generate_series(1, 6) i;
+DELETE FROM kvam.cluster_tables WHERE relid IN ('cn'::regclass, 'cb'::regclass);
+DROP TABLE cn, cb;
+
+-- A joining node (its copy is being rebuilt) redirects eventually
+-- consistent API reads too; SQL reads stay local
+UPDATE kvam.cluster_nodes SET state = 'joining' WHERE is_self;
+SELECT kvam.execute('GetItem', '{"TableName":"crt","Key":{"pk":{"S":"k4"},"sk":{"N":"1"}},"ProjectionExpression":"pk"}');
+SELECT try($$SELECT kvam.execute('GetItem', '{"TableName":"crt","Key":{"pk":{"S":"k3"},"sk":{"N":"1"}}}')$$);
+SELECT try($$SELECT kvam.execute('Query', '{"TableName":"crt","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"k6"}}}')$$);
+SELECT try($$SELECT kvam.execute('Scan', '{"TableName":"crt","Select":"COUNT"}')$$);
+SELECT try($$SELECT kvam.execute('BatchGetItem', '{"RequestItems":{"crt":{"Keys":[{"pk":{"S":"k3"},"sk":{"N":"1"}}]}}}')$$);
+SELECT count(*) FROM cs WHERE pk = 'k3';
+UPDATE kvam.cluster_nodes SET state = 'active' WHERE is_self;
+SELECT kvam.execute('Scan', '{"TableName":"crt","Select":"COUNT"}');
 
 -- no cluster again: no rules
 DELETE FROM kvam.cluster_tables;

@@ -341,6 +341,7 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 		}
 		write_check_free(&c);
 		append_and_release(rel, info, idx, kl, v, vlen, tid, chg);
+		overwrite_free(&ow);	/* (the key died while we prepared one) */
 		if (inserted != NULL)
 			*inserted = true;
 		return;

@@ -209,8 +209,7 @@ KvamOpBatchGetItem(const JsonbValue *req, KvamOut *out)
 			initStringInfo(&enc[k]);
 			KvamTableEncodeKey(t, keys[k], &enc[k]);
 			check_duplicate(enc, k);
-			if (gt[i].consistent)
-				KvamTableCheckStrongRead(t, keys[k]);
+			KvamTableCheckRead(t, keys[k], gt[i].consistent);
 		}
 		KvamOutOpen(out, gt[i].name, '[');
 		for (k = 0; k < gt[i].nkeys && !full; k++)

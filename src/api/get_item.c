@@ -6,7 +6,8 @@
  * Consistent and eventually consistent reads both read with a fresh
  * snapshot (KvamTableGet), which already sees every acknowledged write;
  * ConsistentRead only changes the capacity charged, and in a kvam cluster
- * it is refused at a node that does not lead the key's range (KV001).
+ * it is refused at a node that does not lead the key's range (KV001; at a
+ * joining node, eventually consistent reads too).
  *
  * IDENTIFICATION
  *	  src/api/get_item.c
@@ -45,8 +46,7 @@ KvamGetItemCore(const KvamItemReq *r, KvamOut *out)
 	int64		size = 0;
 
 	KvamKeyCheck(&t->def->key, r->key);
-	if (r->consistent_read)
-		KvamTableCheckStrongRead(t, r->key);
+	KvamTableCheckRead(t, r->key, r->consistent_read);
 	item = KvamTableGet(t, r->key);
 	if (item != NULL)
 	{

@@ -175,13 +175,14 @@ KvamReadPageRow(KvamReadPage *rp, const KvamAttr *item)
 }
 
 /*
- * A strongly consistent Query or Scan page in a kvam cluster must be read
- * at the leader of every range of partition-key hashes it covers: the
- * hashes of its bounds (an exclusive bound that is only a hash, as a Scan
- * segment's end, stops before that hash).
+ * A strongly consistent Query or Scan page in a kvam cluster (and any page
+ * at a joining node) must be read at the leader of every range of
+ * partition-key hashes it covers: the hashes of its bounds (an exclusive
+ * bound that is only a hash, as a Scan segment's end, stops before that
+ * hash).
  */
 static void
-check_strong_read(KvamApiTable *t, KvamRowBound lower, KvamRowBound upper)
+check_read(KvamApiTable *t, KvamRowBound lower, KvamRowBound upper)
 {
 	uint64		lo = lower.key ? KvamKeyHashOf(lower.key) : 0;
 	uint64		hi = upper.key ? KvamKeyHashOf(upper.key) : PG_UINT64_MAX;
@@ -209,8 +210,8 @@ KvamReadPageRun(KvamReadPage *rp, KvamApiTable *t, KvamRowBound lower,
 		AllocSetContextCreate(CurrentMemoryContext, "kvam read page row",
 							  ALLOCSET_DEFAULT_SIZES);
 
-	if (rp->consistent && KvamClusterReadChecked(t->rel))
-		check_strong_read(t, lower, upper);
+	if (KvamClusterReadChecked(t->rel, rp->consistent))
+		check_read(t, lower, upper);
 	snap = RegisterSnapshot(GetTransactionSnapshot());
 	scan = KvamRowScanBegin(t->rel, snap, lower, upper, backward);
 	for (;;)

@@ -287,12 +287,12 @@ read_latest(KvamApiTable *t, const KvamAttr *key, ItemPointer tid, bool lock)
 }
 
 void
-KvamTableCheckStrongRead(KvamApiTable *t, const KvamAttr *key)
+KvamTableCheckRead(KvamApiTable *t, const KvamAttr *key, bool consistent)
 {
 	StringInfoData buf;
 	uint64		hash;
 
-	if (!KvamClusterReadChecked(t->rel))
+	if (!KvamClusterReadChecked(t->rel, consistent))
 		return;
 	initStringInfo(&buf);
 	KvamTableEncodeKey(t, key, &buf);

@@ -137,12 +137,13 @@ extern KvamAttr *KvamTableGetSnapshot(KvamApiTable *t, const KvamAttr *key,
 									  Snapshot snap);
 
 /*
- * KvamTableCheckStrongRead applies the cluster's rule for strongly
- * consistent reads (src/cluster/rules.h) to a read of 'key': raises KV001
- * when this node does not lead the key's range.  Costs a cached flag when
- * no cluster is configured.
+ * KvamTableCheckRead applies the cluster's rule for reads
+ * (src/cluster/rules.h) to a read of 'key', strongly consistent or not:
+ * raises KV001 when the read must go to the leader of the key's range and
+ * this node is not it.  Costs a cached flag when no cluster is configured.
  */
-extern void KvamTableCheckStrongRead(KvamApiTable *t, const KvamAttr *key);
+extern void KvamTableCheckRead(KvamApiTable *t, const KvamAttr *key,
+							   bool consistent);
 
 /*
  * KvamTableReadLatest returns the newest committed-or-own item of 'key'

@@ -521,7 +521,7 @@ KvamOpTransactGetItems(const JsonbValue *req, KvamOut *out)
 		KvamApiTable *t = KvamTableOpen(r->table_name, r->operation, ACL_SELECT);
 		KvamAttr   *item;
 
-		KvamTableCheckStrongRead(t, r->key);	/* always strongly consistent */
+		KvamTableCheckRead(t, r->key, true);	/* always strongly consistent */
 		item = KvamTableGetSnapshot(t, r->key, snap);
 
 		KvamOutOpen(out, NULL, '{');

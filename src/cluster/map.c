@@ -296,12 +296,12 @@ load_map(void)
 		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 		{
 			int32		rid = DatumGetInt32(slot_getattr(slot, 1, &isnull));
-			Datum		leader = slot_getattr(slot, 2, &isnull);
-			int64		epoch;
+			bool		noleader;
+			Datum		leader = slot_getattr(slot, 2, &noleader);
+			int64		epoch = DatumGetInt64(slot_getattr(slot, 3, &isnull));
 
 			if (rid < 0 || rid >= 65536)
 				continue;		/* the table's CHECK keeps ids in 0..65535 */
-			epoch = DatumGetInt64(slot_getattr(slot, 3, &isnull));
 			if (rid >= cap)
 			{
 				while (rid >= cap)
@@ -314,7 +314,7 @@ load_map(void)
 				m->ranges[i].epoch = 0;
 			}
 			m->nranges = Max(m->nranges, rid + 1);
-			m->ranges[rid].leader = isnull ? -1 : node_index(m, DatumGetInt32(leader));
+			m->ranges[rid].leader = noleader ? -1 : node_index(m, DatumGetInt32(leader));
 			m->ranges[rid].epoch = epoch;
 		}
 		end_scan(scan, rel, slot);

@@ -11,7 +11,8 @@
  * the range, no catalog access.
  *
  * Sessions:
- *	  - ordinary sessions obey rules 1 and 2;
+ *	  - ordinary sessions obey rules 1 and 2 (at a joining node, whose copy
+ *		is being rebuilt, eventually consistent API reads obey rule 2 too);
  *	  - logical replication workers (apply and table synchronisation) and
  *		sessions with kvam.cluster_bypass on write any range (rule 3) and
  *		their INSERTs of a live key overwrite it (rule 4);
@@ -179,9 +180,12 @@ KvamClusterCheckWrite(Relation rel, const char *key, Size keylen)
 }
 
 bool
-KvamClusterReadChecked(Relation rel)
+KvamClusterReadChecked(Relation rel, bool consistent)
 {
-	return map_for(rel) != NULL && !writes_any_range();
+	KvamClusterMap *m = map_for(rel);
+
+	return m != NULL && !writes_any_range() &&
+		(consistent || m->nodes[m->self].state == KVAM_NODE_JOINING);
 }
 
 /*

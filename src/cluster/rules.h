@@ -7,6 +7,7 @@
  *	  1. writes to a mirrored table only at the leader of the key's range
  *		 (KV001 kvam_not_leader otherwise);
  *	  2. strong reads only at the leader(s) of the ranges they read (KV001);
+ *		 at a joining node, eventually consistent API reads too;
  *	  3. logical replication workers and kvam.cluster_bypass sessions
  *		 write any range, but changes from a fenced node's subscription
  *		 are refused (KV002 kvam_fenced_origin);
@@ -43,19 +44,21 @@
 extern void KvamClusterCheckWrite(Relation rel, const char *key, Size keylen);
 
 /*
- * KvamClusterCheckRead enforces rule 2 for a strongly consistent read of
- * the partition-key hashes [lo, hi] (inclusive) of 'rel': raises KV001
- * naming the leader of the first range in it that this node does not
- * lead.
+ * KvamClusterReadChecked: does an API read of 'rel' ('consistent': a
+ * strongly consistent one) need KvamClusterCheckRead?  True for strong
+ * reads of a mirrored table by an ordinary session, and for every read of
+ * one while this node is joining (its copy is incomplete).  False when no
+ * cluster is configured: callers skip computing the hash interval.
  */
-extern void KvamClusterCheckRead(Relation rel, uint64 lo, uint64 hi);
+extern bool KvamClusterReadChecked(Relation rel, bool consistent);
 
 /*
- * KvamClusterReadChecked: does a strong read of 'rel' need
- * KvamClusterCheckRead?  (False when no cluster is configured or the
- * table is not mirrored: callers skip computing the hash interval.)
+ * KvamClusterCheckRead enforces rule 2 for a read of the partition-key
+ * hashes [lo, hi] (inclusive) of 'rel' that KvamClusterReadChecked
+ * selected: raises KV001 naming the leader of the first range in it that
+ * this node does not lead.
  */
-extern bool KvamClusterReadChecked(Relation rel);
+extern void KvamClusterCheckRead(Relation rel, uint64 lo, uint64 hi);
 
 /*
  * KvamClusterInsertOverwrites implements rule 4: true when an INSERT into
