@@ -293,12 +293,13 @@ BEGIN
 		PERFORM kvam._cluster_run(n.conninfo, kvam._cluster_catalog_sql(n.name, cat));
 	END LOOP;
 
-	-- publications, then subscriptions among all nodes (copy only from
-	-- the seed)
+	-- publications (no TRUNCATE: it is not range-checked), then
+	-- subscriptions among all nodes (copy only from the seed)
 	FOR n IN SELECT * FROM kvam.cluster_nodes ORDER BY node_id LOOP
 		PERFORM kvam._cluster_run(n.conninfo,
 			'CREATE PUBLICATION kvam_cluster' ||
-			CASE WHEN cardinality(tabs) > 0 THEN ' FOR TABLE ' || array_to_string(tabs, ', ') ELSE '' END);
+			CASE WHEN cardinality(tabs) > 0 THEN ' FOR TABLE ' || array_to_string(tabs, ', ') ELSE '' END ||
+			$q$ WITH (publish = 'insert, update, delete')$q$);
 	END LOOP;
 	FOR n IN SELECT * FROM kvam.cluster_nodes ORDER BY node_id LOOP
 		FOR p IN SELECT * FROM kvam.cluster_nodes WHERE node_id <> n.node_id ORDER BY node_id LOOP
