@@ -388,7 +388,7 @@ leader_conninfo(ErrorData *edata)
 	Jsonb	   *detail;
 	JsonbValue *v;
 
-	if (edata->detail == NULL)
+	if (edata->detail == NULL || edata->detail[0] != '{')
 		return NULL;
 	detail = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 												CStringGetDatum(edata->detail)));

@@ -127,6 +127,22 @@ is( $nb->safe_psql($db,
 		q{SELECT string_agg(node || ':' || state || ':' || enabled || ':' || (apply_pid IS NOT NULL) || ':' || array_to_string(leads, ' '), ',') FROM kvam.cluster_peers()}),
 	'a:active:true:true:0 3 6 9,c:active:true:true:2 5 8 11', 'cluster_peers at b');
 
+# a table added to the formed cluster (empty, created on every node)
+for my $n (@all)
+{
+	$n->safe_psql($db, q{SELECT kvam.create_table('{"TableName":"items",
+	  "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
+	  "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
+	  "BillingMode":"PAY_PER_REQUEST"}') IS NOT NULL});
+}
+$nb->safe_psql($db, q{SELECT kvam.cluster_add_table('public.items')});
+$nc->safe_psql($db, join(";\n",
+	map { qq{SELECT kvam.execute_routed('PutItem', '{"TableName":"items","Item":{"id":{"S":"i$_"}}}'::jsonb)} } 1 .. 30));
+wait_all_caught_up(@all);
+is(join(',', map { $_->safe_psql($db, 'SELECT count(*) FROM public.items') } @all),
+	'30,30,30', 'a table added later is mirrored');
+is($na->safe_psql($db, 'SELECT count(*) FROM kvam.cluster_tables'), '2', 'and in every catalog');
+
 # every apply worker ran without an error
 for my $n (@all)
 {
