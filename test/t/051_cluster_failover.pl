@@ -16,7 +16,10 @@
 #	  all three nodes with its value, no node has a key that was never
 #	  attempted, and the three nodes hold the same rows.  Writes that
 #	  failed (in flight at a kill, or refused while their range moved) are
-#	  indeterminate: counted, not checked.
+#	  indeterminate: counted, not checked.  Before the first kill, node a
+#	  also gets a write that it commits but no follower receives (its
+#	  synchronous replication wait is cancelled): after the failover and
+#	  a's rejoin, no node has it.
 
 use strict;
 use warnings;
@@ -123,6 +126,35 @@ for my $v (0 .. 2)
 		 JOIN kvam.cluster_ranges r ON r.range_id = kvam.cluster_range_of(x.k)
 		 JOIN kvam.cluster_nodes n ON n.node_id = r.leader AND n.name = '$vname' LIMIT 1");
 
+	# the first victim also holds a write committed at it but never
+	# acknowledged: its followers stop, the write waits for them, its wait
+	# is cancelled (committed locally only), then the node dies
+	my $unacked;
+	if ($v == 0)
+	{
+		$unacked = $key . 'x';
+		$unacked .= 'x' while $coord->safe_psql($db,
+			"SELECT r.leader FROM kvam.cluster_ranges r WHERE r.range_id = kvam.cluster_range_of('$unacked'::text)") ne '1';
+		for my $f (@all[1, 2])
+		{
+			my $sub = 'kvam_' . $f->name . '_from_a';
+			$f->safe_psql($db, "ALTER SUBSCRIPTION $sub DISABLE");
+			$f->poll_query_until($db,
+				"SELECT count(*) = 0 FROM pg_stat_subscription WHERE subname = '$sub' AND pid IS NOT NULL")
+			  or die;
+		}
+		my $w = $victim->background_psql($db, on_error_stop => 0);
+		$w->query_until(qr/sent/, "\\echo sent\n" . put_sql('execute', $unacked, 1) . ";\n");
+		$victim->poll_query_until($db,
+			"SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'SyncRep' AND query LIKE '%$unacked%'")
+		  or die;
+		$victim->safe_psql($db,
+			"SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event = 'SyncRep' AND query LIKE '%$unacked%'");
+		is($victim->safe_psql($db, "SELECT count(*) FROM public.orders WHERE pk = '$unacked'"),
+			'1', 'a has a write that no follower has: committed locally, not acknowledged');
+		eval { $w->quit; };
+	}
+
 	my $t_kill = time();
 	$victim->stop('immediate');
 	my $leader = $coord->safe_psql($db, "SELECT kvam.cluster_failover('$vname')");
@@ -138,6 +170,11 @@ for my $v (0 .. 2)
 
 	$victim->start;
 	my $copied = $coord->safe_psql($db, "SELECT kvam.cluster_rejoin('$vname')");
+	if (defined $unacked)
+	{
+		is( join(',', map { $_->safe_psql($db, "SELECT count(*) FROM public.orders WHERE pk = '$unacked'") } @all),
+			'0,0,0', 'after the rejoin no node has the unacknowledged write');
+	}
 	note("$vname rejoined, $copied rows copied");
 	ok(wait_acked(30), "$vname rejoined: writes go on");
 	my $moved = $coord->safe_psql($db, 'SELECT kvam.cluster_rebalance()');
