@@ -1,6 +1,7 @@
 --
 -- Cluster management (issue 6, docs/mirroring.md): forming a group of
--- three servers, status, routing, failover and rejoin.
+-- three servers, status, routing, failover, rejoin and rebalance.  The
+-- automatic failover (src/cluster/monitor.c) calls the same functions.
 --
 -- The catalog (kvam.cluster_nodes, kvam.cluster_ranges,
 -- kvam.cluster_tables) and the rules every node enforces are in

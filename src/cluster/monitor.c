@@ -326,11 +326,13 @@ KvamClusterMonitorDefineGucs(void)
 							&kvam_cluster_failover_timeout,
 							5000, 500, 3600 * 1000,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
-	DefineCustomStringVariable("kvam.cluster_database",
-							   "Database holding the kvam cluster catalog; empty: no cluster monitor.",
-							   NULL,
-							   &kvam_cluster_database,
-							   "", PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	/* like every postmaster-level setting: only while preloading */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomStringVariable("kvam.cluster_database",
+								   "Database holding the kvam cluster catalog; empty: no cluster monitor.",
+								   NULL,
+								   &kvam_cluster_database,
+								   "", PGC_POSTMASTER, 0, NULL, NULL, NULL);
 }
 
 /*
