@@ -6,7 +6,8 @@
 #	  the other follower: W = 2 of N = 3), reports an unbounded staleness
 #	  for them, still follows the other leader, and catches up once its
 #	  subscription runs again.  With both followers cut off a write is
-#	  never acknowledged.
+#	  never acknowledged.  A deposed leader's stream is refused (KV002) by
+#	  real apply workers, and its rejoin discards what it wrote alone.
 
 use strict;
 use warnings;
@@ -93,6 +94,30 @@ $nc->safe_psql($db, 'ALTER SUBSCRIPTION kvam_c_from_a ENABLE');
 wait_all_caught_up(@all);
 is($nb->safe_psql($db, "SELECT item::jsonb #>> '{v,N}' FROM public.orders WHERE pk = '$ka[0]'"),
 	'3', 'once a follower is back it receives the write');
+
+# A deposed leader's stream is refused (KV002): c is failed over while
+# down; back up (not rejoined) it still believes it leads its ranges and,
+# with synchronous_commit = local, commits a write of one of them.  If a
+# subscription from c runs again (here: enabled by hand), a's apply worker
+# refuses c's changes because c is fenced.  The rejoin discards the write.
+my $ck = $na->safe_psql($db,
+	"SELECT k FROM (SELECT 'old' || i AS k FROM generate_series(1, 1000) i) x
+	 JOIN kvam.cluster_ranges r ON r.range_id = kvam.cluster_range_of(x.k)
+	 WHERE r.leader = 3 LIMIT 1");
+$nc->stop('immediate');
+$na->safe_psql($db, "SELECT kvam.cluster_failover('c')");
+$nc->start;
+$nc->safe_psql($db, "SET synchronous_commit = local;\n" . put_sql('execute', $ck, 9));
+$na->safe_psql($db, 'ALTER SUBSCRIPTION kvam_a_from_c ENABLE');
+ok($na->wait_for_log(qr/KV002|is fenced/), "a's apply worker refuses the fenced node's changes");
+is($na->safe_psql($db, "SELECT count(*) FROM public.orders WHERE pk = '$ck'"),
+	'0', "the deposed leader's write did not arrive");
+$na->safe_psql($db, 'ALTER SUBSCRIPTION kvam_a_from_c DISABLE');
+$na->safe_psql($db, "SELECT kvam.cluster_rejoin('c')");
+wait_all_caught_up(@all);
+is( join(',', map { $_->safe_psql($db, "SELECT count(*) FROM public.orders WHERE pk = '$ck'") } @all),
+	'0,0,0', 'after the rejoin no node has it');
+is_deeply(node_keys($nc), node_keys($na), 'c holds the same rows as a again');
 
 note('052_cluster_lagging_follower: ' . elapsed($t0) . ' s');
 done_testing();
