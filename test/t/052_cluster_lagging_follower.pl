@@ -109,7 +109,7 @@ $na->safe_psql($db, "SELECT kvam.cluster_failover('c')");
 $nc->start;
 $nc->safe_psql($db, "SET synchronous_commit = local;\n" . put_sql('execute', $ck, 9));
 $na->safe_psql($db, 'ALTER SUBSCRIPTION kvam_a_from_c ENABLE');
-ok($na->wait_for_log(qr/KV002|is fenced/), "a's apply worker refuses the fenced node's changes");
+ok($na->wait_for_log(qr/are refused: the node is fenced/), "a's apply worker refuses the fenced node's changes");
 is($na->safe_psql($db, "SELECT count(*) FROM public.orders WHERE pk = '$ck'"),
 	'0', "the deposed leader's write did not arrive");
 $na->safe_psql($db, 'ALTER SUBSCRIPTION kvam_a_from_c DISABLE');
