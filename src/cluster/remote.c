@@ -17,7 +17,8 @@
  *	  kvam.execute_routed(operation text, request jsonb) RETURNS jsonb
  *		  kvam.execute here; when it fails with KV001 (not the leader of
  *		  the key's range), the same call at the leader named in the
- *		  error's JSON detail, following at most two redirects.
+ *		  error's JSON detail (its conninfo from the local catalog),
+ *		  following at most two redirects.
  *
  * Invariants:
  *	* A remote error is re-raised here with the remote SQLSTATE, message,
@@ -58,6 +59,7 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
+#include "cluster/map.h"
 #include "cluster/remote.h"
 
 /* the core cluster code's redirect error: see docs/mirroring.md "Errors" */
@@ -379,24 +381,37 @@ routed_conn(const char *conninfo)
 }
 
 /*
- * The leader's conninfo in a KV001 error's JSON detail, or NULL when the
- * range has no leader (moving) or the detail is not what we expect.
+ * The conninfo of the leader named in a KV001 error's JSON detail, from
+ * the local catalog (never from the detail itself: an error raised by
+ * anything else with SQLSTATE KV001 cannot make this backend connect
+ * elsewhere).  NULL when the range has no leader (moving), the leader is
+ * this node or unknown, or the detail is not what kvam raises.
  */
 static char *
 leader_conninfo(ErrorData *edata)
 {
 	Jsonb	   *detail;
 	JsonbValue *v;
+	KvamClusterMap *map;
+	char	   *name;
+	int			i;
 
 	if (edata->detail == NULL || edata->detail[0] != '{')
 		return NULL;
 	detail = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 												CStringGetDatum(edata->detail)));
-	v = getKeyJsonValueFromContainer(&detail->root, "conninfo",
-									 strlen("conninfo"), NULL);
+	v = getKeyJsonValueFromContainer(&detail->root, "leader",
+									 strlen("leader"), NULL);
 	if (v == NULL || v->type != jbvString)
 		return NULL;
-	return pnstrdup(v->val.string.val, v->val.string.len);
+	name = pnstrdup(v->val.string.val, v->val.string.len);
+	map = KvamClusterGetMap();
+	if (map == NULL)
+		return NULL;
+	i = KvamClusterNodeByName(map, name);
+	if (i < 0 || i == map->self)
+		return NULL;
+	return pstrdup(map->nodes[i].conninfo);
 }
 
 /*
