@@ -15,7 +15,9 @@ DATA_built = kvam--0.1.sql
 SRCS = $(sort $(wildcard src/*.c src/*/*.c))
 OBJS = $(SRCS:.c=.o)
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -I$(libpq_srcdir)
+# the cluster management code talks to other nodes with libpq (src/cluster/remote.c)
+SHLIB_LINK_INTERNAL = $(libpq)
 PG_CFLAGS   = -Wall -Wmissing-prototypes -Wpointer-arith -Wno-declaration-after-statement \
               -Werror=vla -Werror=implicit-function-declaration
 
@@ -36,7 +38,7 @@ kvam--0.1.sql: $(sort $(wildcard sql/install/*.sql))
 
 # Test and demo targets: see scripts/test.sh and scripts/run.sh for the
 # environment knobs (KVAM_TESTS, KVAM_REGRESS, KVAM_EXTRA_CONF, ...).
-.PHONY: run test test-regress test-isolation test-tap test-walcheck bench bench-api bench-decode
+.PHONY: run test test-regress test-isolation test-tap test-walcheck bench bench-api bench-decode bench-cluster
 run:
 	./scripts/run.sh
 
@@ -70,3 +72,8 @@ bench-api:
 # bench/results/decode/ and docs/benchmarks-streams.md
 bench-decode:
 	./bench/decode.sh $(BENCH_ARGS)
+
+# a three-server cluster vs one server, and failover time; writes
+# bench/results/cluster/ and docs/benchmarks-cluster.md
+bench-cluster:
+	./bench/cluster.sh $(BENCH_ARGS)

@@ -30,6 +30,7 @@
 #include "am/kvam_am.h"
 #include "api/catalog.h"
 #include "cluster/map.h"
+#include "cluster/remote.h"
 #include "lsm/compact.h"
 #include "lsm/page.h"
 #include "lsm/shmem.h"
@@ -101,6 +102,8 @@ define_gucs(void)
 	KvamSplitInitGucs();
 	KvamStreamDefineGucs();
 	KvamClusterDefineGucs();
+	KvamClusterAdminDefineGucs();
+	KvamClusterMonitorDefineGucs();
 }
 
 void
@@ -119,6 +122,7 @@ _PG_init(void)
 	KvamShmemInit();
 	KvamClusterShmemInit();
 	KvamXlogRegister();
+	KvamClusterMonitorRegister();
 	kvam_preloaded = true;
 }
 
