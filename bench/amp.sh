@@ -238,7 +238,11 @@ pg_engine() {
 
 	t0=$(now)
 	out=$("$BIN/pgbench" -n -M prepared -c "$clients" -j "$clients" -t "$per_client" \
-		-D n="$N" -f "$W/overwrite_$t.sql" -h "$SOCK" -p "$port" -U postgres bench 2>&1)
+		-D n="$N" -f "$W/overwrite_$t.sql" -h "$SOCK" -p "$port" -U postgres bench 2>&1) || {
+		log "pgbench FAILED: $(grep -v '^pgbench (' <<<"$out" | head -5 | tr '\n' ' ')"
+		tail -20 "$S/server.log" >>"$TXT"
+		die "upserts on $name failed (server log tail in $TXT)"
+	}
 	t1=$(now)
 	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
 	grep -qE "^number of failed transactions: 0|^number of transactions actually processed: $ops/" <<<"$out" ||
