@@ -61,7 +61,7 @@
 #define KVAM_MAX_LEVELS 8
 
 int			kvam_compaction_l0_runs = 4;
-int			kvam_compaction_fanout = 4;
+int			kvam_compaction_fanout = 8;
 int			kvam_compaction_run_size_kb = 1024;
 static char *kvam_compaction_fail_at = NULL;
 
@@ -75,7 +75,7 @@ KvamCompactInitGucs(void)
 	DefineCustomIntVariable("kvam.compaction_fanout",
 							"Size ratio between adjacent compaction levels.",
 							NULL, &kvam_compaction_fanout,
-							4, 2, 100, PGC_SUSET, 0, NULL, NULL, NULL);
+							8, 2, 100, PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("kvam.compaction_run_size",
 							"Size at which compaction cuts its output into a new run.",
 							"A compaction holds one output run in memory.  Larger levels are cut into at most about 48 runs.",
