@@ -38,7 +38,7 @@ kvam--0.1.sql: $(sort $(wildcard sql/install/*.sql))
 
 # Test and demo targets: see scripts/test.sh and scripts/run.sh for the
 # environment knobs (KVAM_TESTS, KVAM_REGRESS, KVAM_EXTRA_CONF, ...).
-.PHONY: run test test-regress test-isolation test-tap test-walcheck bench bench-api bench-decode bench-cluster
+.PHONY: run test test-regress test-isolation test-tap test-walcheck bench bench-api bench-decode bench-cluster bench-amp
 run:
 	./scripts/run.sh
 
@@ -67,6 +67,12 @@ bench:
 # docs/benchmarks-api.md.  make bench-api BENCH_ARGS="--quick"
 bench-api:
 	./bench/api.sh $(BENCH_ARGS)
+
+# write/space amplification and point reads after random upserts: kvam,
+# heap and RocksDB (db_bench); writes bench/results/amp/ (docs/benchmarks-amp.md).
+# make bench-amp BENCH_ARGS="--items 1000000"
+bench-amp:
+	./bench/amp.sh $(BENCH_ARGS)
 
 # decoding throughput of the kvam stream plugin vs wal2json; writes
 # bench/results/decode/ and docs/benchmarks-streams.md

@@ -7,7 +7,8 @@
 # Provides: a private relocated installation with kvam ($I, $BIN), a
 # throwaway cluster ($D, port $port, socket dir $SOCK) with a database
 # "bench", the cleanup trap, $RES/settings.csv and $RES/machine.csv, and the
-# helpers psqlb, q, lsn, lsn_diff, walstat, relsize, now; $LOGS is a scratch
+# helpers psqlb, q, lsn, lsn_diff, walstat, relsize, now, split_load,
+# copy_load; $LOGS is a scratch
 # directory for pgbench logs, $S the scratch root, AS_PG the prefix that
 # runs a command as the server's OS user.
 
@@ -125,3 +126,26 @@ lsn_diff() { q "SELECT pg_wal_lsn_diff('$2', '$1')::bigint"; }
 walstat() { q "SELECT wal_records || ' ' || wal_fpi FROM pg_stat_wal"; }
 relsize() { q "SELECT pg_total_relation_size('$1')"; }
 now() { date +%s.%N; }
+
+# Bulk loads go in transactions of $load_chunk rows (default 250000): a
+# kvam table cannot reuse the extents compaction retires while one
+# transaction runs (reuse waits for every snapshot to be newer than the
+# retirement), so a 10M-row COPY in one transaction grows the relation by
+# everything compaction writes during it (past 66 GB, docs/benchmarks-amp.md).
+# split_load FILE: cut FILE into FILE.part-NNNN of $load_chunk lines each
+# (and remove FILE).
+# copy_load TABLE FILE: COPY every part of FILE into TABLE, one transaction each.
+load_chunk=${load_chunk:-250000}
+split_load() {
+	rm -f "$1".part-*
+	split -l "$load_chunk" -d -a 4 "$1" "$1.part-"
+	rm -f "$1"
+	[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$1".part-*
+	return 0
+}
+copy_load() {
+	local f
+	for f in "$2".part-*; do
+		q "COPY $1 FROM '$f'" >/dev/null
+	done
+}

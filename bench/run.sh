@@ -27,10 +27,11 @@
 # Usage:
 #   bench/run.sh [--items N[,N...]] [--duration S] [--reps R] [--clients "2 8"]
 #                [--workloads "point range overwrite insert"] [--load-reps R]
-#                [--sync-commit on|off] [--quick] [--keep] [--no-report]
+#                [--load-chunk ROWS] [--sync-commit on|off] [--quick] [--keep] [--no-report]
 #                [--tag NAME] [--profile "overwrite insert point range"]
 #   --quick     = --items 100000 --duration 5 --reps 1 --load-reps 1 (smoke test;
 #               results and report go to bench/out/quick/, not bench/results/)
+#   --load-chunk COPY in transactions of ROWS rows (default 250000; see lib.sh)
 #   --keep      keep the cluster running at the end (prints how to reach it)
 #   --tag NAME  results go to bench/results/<NAME>_*.csv (default: items<N>)
 #   --profile W after the runs, profile the kvam backends under workloads W
@@ -59,6 +60,7 @@ reps=3
 clients="2 8"
 workloads="point range overwrite insert"
 load_reps=
+load_chunk=
 sync_commit=off
 keep=
 report=1
@@ -75,6 +77,7 @@ while [ $# -gt 0 ]; do
 		--clients) clients=$2; shift 2 ;;
 		--workloads) workloads=$2; shift 2 ;;
 		--load-reps) load_reps=$2; shift 2 ;;
+		--load-chunk) load_chunk=$2; shift 2 ;;
 		--sync-commit) sync_commit=$2; shift 2 ;;
 		--quick) items_list=100000; duration=5; reps=1; load_reps=1; quick=1; shift ;;
 		--keep) keep=1; shift ;;
@@ -122,7 +125,8 @@ for N in $items_list; do
 	q "COPY (SELECT bench_pk(j), bench_sk(j), bench_item(j)
 	         FROM (SELECT (i * 7919) % $N AS j FROM generate_series(0::bigint, $N - 1) i) s)
 	   TO '$DATA'" >/dev/null
-	say "data file: $(du -h "$DATA" | cut -f1) in $(printf '%.0f' "$(echo "$(now) - $t0" | bc)") s"
+	say "data file: $(du -h "$DATA" | cut -f1) in $(printf '%.0f' "$(echo "$(now) - $t0" | bc)") s, COPY in transactions of $load_chunk rows"
+	split_load "$DATA"
 
 	for rep in $(seq 1 "$lr"); do
 		psqlb -f "$B/sql/tables.sql" >/dev/null 2>&1
@@ -131,7 +135,7 @@ for N in $items_list; do
 			q "CHECKPOINT" >/dev/null
 			l0=$(lsn); read -r r0 f0 <<<"$(walstat)"
 			t0=$(now)
-			q "COPY $t FROM '$DATA'" >/dev/null
+			copy_load "$t" "$DATA"
 			t1=$(now)
 			[ "$t" = k ] && q "SELECT kvam.flush('k')" >/dev/null
 			sleep 0.5
@@ -270,7 +274,7 @@ for N in $items_list; do
 	done
 	q "SELECT * FROM kvam.partitions('k')" -F, >"$RES/${rtag}_partitions_end.txt" || true
 	q "SELECT count(*) FROM kvam.runs('k')" >>"$RES/${rtag}_runs_after_load.txt"
-	rm -f "$DATA"
+	rm -f "$DATA" "$DATA".part-*
 done
 
 grep -E 'checkpoint (starting|complete)' "$S/server.log" | tail -n 200 >"$RES/checkpoints_${tag:-items${items_list// /_}}.log" || true

@@ -17,7 +17,9 @@
 #   gnuplot-nox                                 benchmark plots (bench/)
 #   rsync                                       scripts/test.sh (private install, scratch copies)
 #
-# Extra packages can be added for one call with KVAM_EXTRA_DEPS="pkg ...".
+# Extra packages can be added for one call with KVAM_EXTRA_DEPS="pkg ...":
+# bench/amp.sh (make bench-amp) installs rocksdb-tools (db_bench) that way,
+# only when it runs; the build and the tests never need it.
 
 set -euo pipefail
 
