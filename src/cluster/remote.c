@@ -304,7 +304,26 @@ kvam_cluster_remote(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Wait interruptibly until 'conn' has a whole result ready (or fails).
+ */
+static void
+wait_result(PGconn *conn)
+{
+	while (PQisBusy(conn))
+	{
+		wait_socket(PQsocket(conn), WL_SOCKET_READABLE, -1);
+		if (!PQconsumeInput(conn))
+			raise_remote(conn, NULL);
+	}
+}
+
+/*
  * kvam.cluster_remote_rows(conninfo text, sql text) RETURNS SETOF text
+ *
+ * Streams: the query runs in libpq's single-row mode and each row goes to
+ * the tuplestore (which spills to disk past work_mem) as it arrives, so a
+ * resync or rejoin copy of a large table never holds the whole result in
+ * memory.
  */
 Datum
 kvam_cluster_remote_rows(PG_FUNCTION_ARGS)
@@ -319,15 +338,32 @@ kvam_cluster_remote_rows(PG_FUNCTION_ARGS)
 	conn = KvamRemoteConnect(conninfo);
 	PG_TRY();
 	{
-		res = KvamRemoteExec(conn, sql, 0, NULL);
-		for (int i = 0; i < PQntuples(res); i++)
+		if (!PQsendQuery(conn, sql) || !PQsetSingleRowMode(conn))
+			raise_remote(conn, NULL);
+		for (;;)
 		{
-			Datum		v = (Datum) 0;
-			bool		isnull = PQgetisnull(res, i, 0);
+			ExecStatusType st;
 
-			if (!isnull)
-				v = CStringGetTextDatum(PQgetvalue(res, i, 0));
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &isnull);
+			wait_result(conn);
+			res = PQgetResult(conn);
+			if (res == NULL)
+				break;
+			st = PQresultStatus(res);
+			if (st == PGRES_SINGLE_TUPLE)
+			{
+				Datum		v = (Datum) 0;
+				bool		isnull = PQgetisnull(res, 0, 0);
+
+				if (!isnull)
+					v = CStringGetTextDatum(PQgetvalue(res, 0, 0));
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &isnull);
+				if (!isnull)
+					pfree(DatumGetPointer(v));
+			}
+			else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+				raise_remote(conn, res);
+			PQclear(res);
+			res = NULL;
 		}
 	}
 	PG_FINALLY();
