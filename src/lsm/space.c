@@ -5,9 +5,12 @@
  *	  sweep orphans, truncate the tail (see space.h for the invariants).
  *
  * The free map is one page.  Extents are kept sorted by start; adjacent
- * ones are merged unless one is reusable and the other not yet (the merged
- * extent keeps the later retirement).  When the page is full an extent
- * is left out; it is then an orphan, which the next sweep finds again.
+ * ones are merged only when that delays no block's reuse: retired under
+ * the same xid, or both reusable already (each retiring edit first merges
+ * what has become reusable).  When the page is full, the adjacent pair
+ * whose merge delays the fewest blocks is merged (keeping the later
+ * retirement: never reusable early); with no adjacent pair the new extent
+ * is left out, an orphan which the next sweep finds again.
  *
  * The sweep works in two phases so that no lock writers wait on is held
  * across more than a few page reads:
@@ -108,16 +111,21 @@ reusable(GlobalVisState *vistest, FullTransactionId retired)
 }
 
 /*
- * Two adjacent extents merge unless one is reusable and the other not yet:
- * merging those would make the reusable one wait for the other's horizon.
- * Two that both wait merge with the later retirement, which delays the
- * earlier one a little but keeps the map small.
+ * Two adjacent extents merge freely only if that makes no space wait
+ * longer: when they were retired under the same xid, or when both are
+ * reusable already (reusability only grows: the later retirement of a
+ * reusable pair is reusable too, and stays the conflict horizon of the
+ * reuse).  A pending extent never merges with a neighbour retired under
+ * another xid here: the result would take the later horizon, and under a
+ * steady write load a growing extent's horizon would move forward with
+ * every retirement next to it and never be reached.  Only make_room, when
+ * the map is full, merges pending extents, choosing what delays least.
  */
 static inline bool
 can_merge(GlobalVisState *vistest, FullTransactionId a, FullTransactionId b)
 {
 	return FullTransactionIdEquals(a, b) ||
-		reusable(vistest, a) == reusable(vistest, b);
+		(reusable(vistest, a) && reusable(vistest, b));
 }
 
 static void
@@ -129,9 +137,59 @@ remove_extent(KvamFreeMap fm, uint32 i)
 }
 
 /*
- * coalesce merges adjacent extents that have both become reusable, in a
- * WAL-logged edit of the exclusively locked map, so that allocations find
- * the largest extents.
+ * mergeable: are ext[i] and ext[i + 1] adjacent, of one owner, and free to
+ * merge (can_merge)?
+ */
+static inline bool
+mergeable(KvamFreeMap fm, GlobalVisState *vistest, uint32 i)
+{
+	KvamFreeExtent *a = &fm->ext[i];
+	KvamFreeExtent *b = &fm->ext[i + 1];
+
+	return a->start + a->nblocks == b->start && a->owner == b->owner &&
+		can_merge(vistest, a->retired, b->retired);
+}
+
+/* Merge ext[i + 1] into ext[i], keeping the later retirement. */
+static void
+merge_with_next(KvamFreeMap fm, uint32 i)
+{
+	KvamFreeExtent *a = &fm->ext[i];
+	KvamFreeExtent *b = &fm->ext[i + 1];
+
+	a->nblocks += b->nblocks;
+	if (FullTransactionIdFollows(b->retired, a->retired))
+		a->retired = b->retired;
+	remove_extent(fm, i + 1);
+}
+
+/*
+ * coalesce_map merges, in place, the adjacent extents that are free to
+ * merge (in practice: those that have both become reusable), so that
+ * allocations find the largest extents.  Cannot fail (may run in a
+ * critical section).  Returns whether it changed the map.
+ */
+static bool
+coalesce_map(KvamFreeMap fm, GlobalVisState *vistest)
+{
+	bool		any = false;
+
+	for (uint32 i = 0; i + 1 < fm->nextents;)
+	{
+		if (mergeable(fm, vistest, i))
+		{
+			merge_with_next(fm, i);
+			any = true;
+		}
+		else
+			i++;
+	}
+	return any;
+}
+
+/*
+ * coalesce is coalesce_map in its own WAL-logged edit of the exclusively
+ * locked map (none if nothing merges).
  */
 static void
 coalesce(Relation rel, Buffer buf, GlobalVisState *vistest)
@@ -140,31 +198,53 @@ coalesce(Relation rel, Buffer buf, GlobalVisState *vistest)
 	bool		any = false;
 
 	for (uint32 i = 0; i + 1 < fm->nextents && !any; i++)
-		any = fm->ext[i].start + fm->ext[i].nblocks == fm->ext[i + 1].start &&
-			fm->ext[i].owner == fm->ext[i + 1].owner &&
-			can_merge(vistest, fm->ext[i].retired, fm->ext[i + 1].retired);
+		any = mergeable(fm, vistest, i);
 	if (!any)
 		return;
 
 	START_CRIT_SECTION();
-	for (uint32 i = 0; i + 1 < fm->nextents;)
+	coalesce_map(fm, vistest);
+	map_edited(rel, buf);
+	END_CRIT_SECTION();
+}
+
+/*
+ * make_room frees a slot of a full map by merging the adjacent pair (of
+ * one owner) whose merge delays the fewest blocks: the merged extent keeps
+ * the later retirement, so the blocks of the earlier one wait longer.
+ * Never makes space reusable earlier.  Returns false if no two extents
+ * are adjacent.  Cannot fail.
+ */
+static bool
+make_room(KvamFreeMap fm, GlobalVisState *vistest)
+{
+	int64		best = -1;
+	uint64		bestcost = PG_UINT64_MAX;
+
+	for (uint32 i = 0; i + 1 < fm->nextents; i++)
 	{
 		KvamFreeExtent *a = &fm->ext[i];
 		KvamFreeExtent *b = &fm->ext[i + 1];
+		uint64		cost;
 
-		if (a->start + a->nblocks == b->start && a->owner == b->owner &&
-			can_merge(vistest, a->retired, b->retired))
-		{
-			a->nblocks += b->nblocks;
-			if (FullTransactionIdFollows(b->retired, a->retired))
-				a->retired = b->retired;
-			remove_extent(fm, i + 1);
-		}
+		if (a->start + a->nblocks != b->start || a->owner != b->owner)
+			continue;
+		if (can_merge(vistest, a->retired, b->retired))
+			cost = 0;
+		else if (FullTransactionIdPrecedes(a->retired, b->retired))
+			cost = a->nblocks;
 		else
-			i++;
+			cost = b->nblocks;
+		if (cost < bestcost)
+		{
+			best = i;
+			bestcost = cost;
+		}
 	}
-	map_edited(rel, buf);
-	END_CRIT_SECTION();
+	if (best < 0)
+		return false;
+	merge_with_next(fm, (uint32) best);
+	return true;
 }
 
 void
@@ -394,7 +474,12 @@ insert_extent(KvamFreeMap fm, GlobalVisState *vistest, BlockNumber start,
 		!can_merge(vistest, fm->ext[i - 1].retired, fm->ext[i].retired))
 		merge_next = false;
 	if (!merge_prev && !merge_next && fm->nextents >= KVAM_FREEMAP_MAX_EXTENTS)
-		return false;
+	{
+		if (!make_room(fm, vistest))
+			return false;
+		/* positions moved: place it again (the map has room now) */
+		return insert_extent(fm, vistest, start, nblocks, when, owner);
+	}
 
 	if (merge_prev)
 	{
@@ -449,8 +534,6 @@ KvamSpaceRetireExtents(Relation rel, const KvamFreeExtent *ext, int n, bool now)
 		return;
 	buf = lock_map(rel, info, BUFFER_LOCK_EXCLUSIVE);
 	fm = KvamPageGetFreeMap(BufferGetPage(buf));
-	if (fm->nextents + n > KVAM_FREEMAP_MAX_EXTENTS)
-		coalesce(rel, buf, vistest);
 	for (int k = 0; k < n; k++)
 	{
 		uint32		i = find_pos(fm, ext[k].start);
@@ -464,6 +547,8 @@ KvamSpaceRetireExtents(Relation rel, const KvamFreeExtent *ext, int n, bool now)
 	}
 
 	START_CRIT_SECTION();
+	/* merge what has become reusable meanwhile, in this same edit */
+	coalesce_map(fm, vistest);
 	for (int k = 0; k < n; k++)
 		if (insert_extent(fm, vistest, ext[k].start, ext[k].nblocks, when, 0))
 			fm->retired += ext[k].nblocks;
