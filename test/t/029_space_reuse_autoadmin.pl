@@ -13,7 +13,8 @@
 #	  data (the table fully compacted), the free map ends all reusable once
 #	  the load stops, and kvam.check is clean.  The bounds are loose
 #	  regression guards: at this size the old merging rule stayed within
-#	  them too (its effect shows at 1M items, docs/benchmarks-amp.md).
+#	  them too (its effect shows at 1M items, docs/benchmarks-amp.md; the
+#	  rule itself is tested by the isolation spec free_map_horizon).
 
 use strict;
 use warnings;
