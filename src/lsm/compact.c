@@ -347,7 +347,11 @@ KvamCompactForRoom(Relation rel, KvamRelInfo *info, int idx)
 	needed = KvamCompactRoomNeeded(mf);
 	pfree(mf);
 	if (needed)
+	{
+		elog(DEBUG1, "kvam flush of partition %d of \"%s\" compacts first to make room",
+			 idx, RelationGetRelationName(rel));
 		(void) KvamCompactIfNeeded(rel, info, idx, true);
+	}
 }
 
 bool
