@@ -16,6 +16,9 @@
  *						   kvam.compaction_l0_runs, so that compaction is
  *						   due whenever writers wait for it), until
  *						   compaction reduces them.
+ * The manifest's run limit is no stall bound: a flush that would pass
+ * KVAM_MAX_L0_RUNS compacts first (KvamCompactForRoom, lsm/compact.h),
+ * and writers wait meanwhile on the L0 byte bound above.
  *
  * Waiting is on the partition's condition variable (broadcast by every
  * publish and by a flusher that gives up), in slices of STALL_SLICE_MS,

@@ -46,10 +46,13 @@
  * Who flushes: the auto-admin's workers (admin/), or, when none can
  * (kvam.autoadmin off, no worker running, temporary tables), the writer
  * that froze the memtable, after releasing its locks (KvamWriteThrottle
- * in admin/stall.c).  kvam.flush() forces a flush of everything.  A flush
- * never compacts: compaction (lsm/compact.h) runs after it, in the worker
- * or, without one, in the writer, with no partition lock
- * (KvamCompactIfNeeded).
+ * in admin/stall.c).  kvam.flush() forces a flush of everything.
+ * Compaction (lsm/compact.h) runs after a flush, in the worker or, without
+ * one, in the writer, with no partition lock (KvamCompactIfNeeded).  A
+ * flush compacts only to make room: before building its run, if the
+ * partition's level 0 is at KVAM_MAX_L0_RUNS (or a level is over its run
+ * bound), it compacts first (KvamCompactForRoom, claim held, no lock), so
+ * the manifest's run limit is never an error of a flush.
  *
  * IDENTIFICATION
  *	  src/am/flush.c
@@ -171,6 +174,7 @@ publish_run(Relation rel, KvamRelInfo *info, int idx, KvamPart *p,
 	mf = KvamPageGetManifest(page);
 
 	oldhead = mf->l0_head;
+	/* cannot fail: KvamCompactForRoom made room (a safety net) */
 	if (ref->nversions > 0)
 		KvamManifestCheckRoom(rel, mf, (int64) mf->nruns + 1);
 
@@ -262,6 +266,13 @@ build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	uint32		partid = info->parts[idx].partid;
 	BlockNumber oldhead;
 	BlockNumber oldtail;
+
+	/*
+	 * Make room for the new level-0 run first (the run bound, compact.h):
+	 * a flush never fails on the manifest's run limit.  Meanwhile writers
+	 * of the partition wait on the write stall if its L0 fills up.
+	 */
+	KvamCompactForRoom(rel, info, idx);
 
 	KvamProgressBegin(RelationGetRelid(rel), partid, KVAM_PROGRESS_FLUSH);
 	KvamProgressPhase(KVAM_PHASE_READING);

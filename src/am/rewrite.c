@@ -9,8 +9,13 @@
  * ranges and keys start with the hash, that is one global key order, and
  * each partition of the new table (whose partition count may differ)
  * receives a contiguous, sorted stretch of it.  The output is cut into runs
- * of kvam.compaction_run_size, each published at the end of its new
- * partition's manifest at level 1 (the bottom).  Versions keep their
+ * of KvamCompactCutBytes(estimate) (lsm/compact.h: the run bound), the
+ * estimate being the old relation's size times the share of the hash
+ * space the new partition covers; should the estimate fall short, the cut
+ * doubles after every KVAM_LEVEL_FRAGMENTS + 1 runs of a partition, so a
+ * partition gets a few more runs, never the manifest's limit, and its
+ * first compaction restores the bound.  Each run is published at the end
+ * of its new partition's manifest at level 1 (the bottom).  Versions keep their
  * xmin, cid and identity; values stored out of line are re-toasted into
  * the new table's toast table, as heap's rewrite does (cluster.c swaps the
  * toast tables by content and points NewTable->rd_toastoid at the old
@@ -35,6 +40,7 @@
 #include "am/kvam_am.h"
 #include "am/maintain.h"
 #include "kvam.h"
+#include "lsm/compact.h"
 #include "lsm/run.h"
 #include "lsm/space.h"
 
@@ -43,6 +49,9 @@ typedef struct Rewrite
 	Relation	rel;			/* new table */
 	KvamRelInfo *info;
 	int			part;			/* partition being written, -1: none */
+	int			nout;			/* runs written into it */
+	Size		cut;			/* its cut size */
+	uint64		old_bytes;		/* size of the old relation */
 	KvamRunBuilder *b;
 	KvamCompactStats *stats;
 } Rewrite;
@@ -81,8 +90,26 @@ finish(Rewrite *w)
 	ref.level = 1;
 	append_run(w->rel, w->info, w->part, &ref);
 	KvamSpaceUnlockAlloc(w->rel);
+	if (++w->nout % (KVAM_LEVEL_FRAGMENTS + 1) == 0)
+		w->cut *= 2;			/* the estimate fell short */
 	w->stats->runs_out++;
 	w->stats->blocks_out += ref.nblocks;
+}
+
+/*
+ * start_partition: the new partition 'np' begins; estimate its size (the
+ * old relation's bytes times its share of the hash space) for its cut.
+ */
+static void
+start_partition(Rewrite *w, int np)
+{
+	double		share;
+
+	share = ((double) (KvamPartHashHi(w->info, np) - w->info->parts[np].hash_lo) + 1.0) /
+		18446744073709551616.0;
+	w->part = np;
+	w->nout = 0;
+	w->cut = KvamCompactCutBytes((uint64) (share * (double) w->old_bytes));
 }
 
 /*
@@ -130,12 +157,12 @@ KvamRewriteTable(Relation OldTable, Relation NewTable,
 												 ALLOCSET_DEFAULT_SIZES);
 	bool	   *keep = NULL;
 	int			keepcap = 0;
-	Size		cut = (Size) kvam_compaction_run_size_kb * 1024;
 
 	memset(&w, 0, sizeof(w));
 	w.rel = NewTable;
 	w.info = KvamRelGetInfo(NewTable);
 	w.part = -1;
+	w.old_bytes = (uint64) RelationGetNumberOfBlocks(OldTable) * BLCKSZ;
 	w.stats = stats;
 
 	memset(&ps, 0, sizeof(ps));
@@ -165,10 +192,11 @@ KvamRewriteTable(Relation OldTable, Relation NewTable,
 			if (KvamPurgeGroup(&ps, g.v, g.n, keep) == 0)
 				continue;
 			np = KvamPartitionOfKey(w.info, g.v[0]->key);
-			if (np != w.part || (w.b && KvamRunBuildBytes(w.b) >= cut))
+			if (np != w.part || (w.b && KvamRunBuildBytes(w.b) >= w.cut))
 			{
 				finish(&w);
-				w.part = np;
+				if (np != w.part)
+					start_partition(&w, np);
 			}
 			if (w.b == NULL)
 				w.b = KvamRunBuildBegin(NewTable, w.info->parts[np].partid,

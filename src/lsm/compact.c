@@ -5,8 +5,12 @@
  *	  the streaming k-way merge with purge and freeze, and publication.
  *
  * Policy.  base = kvam.compaction_l0_runs x kvam.memtable_size.
- *	- level 0 has kvam.compaction_l0_runs runs or more: merge all of level
- *	  0 with level 1 into level 1;
+ *	- level 0 has Min(kvam.compaction_l0_runs, KVAM_MAX_L0_RUNS) runs or
+ *	  more: merge all of level 0 with level 1 into level 1;
+ *	- else, a level L >= 1 has more than KVAM_LEVEL_FRAGMENTS + 1 runs (the
+ *	  run bound of compact.h is broken: runs cut before the bound existed,
+ *	  or a partition merge): merge L into L + 1, or rewrite it in place if
+ *	  it is the bottom;
  *	- else, a level L >= 1 above the bottom level B is larger than
  *	  max(base, size(B) / fanout^(B - L)): merge L with L + 1 into L + 1
  *	  (targets follow the bottom level, as RocksDB's dynamic level sizes);
@@ -59,8 +63,6 @@
 #include "lsm/space.h"
 #include "wal/xlog.h"
 
-#define KVAM_MAX_LEVELS 8
-
 int			kvam_compaction_l0_runs = 4;
 int			kvam_compaction_fanout = 8;
 int			kvam_compaction_run_size_kb = 1024;
@@ -79,7 +81,7 @@ KvamCompactInitGucs(void)
 							8, 2, 100, PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("kvam.compaction_run_size",
 							"Size at which compaction cuts its output into a new run.",
-							"A compaction holds one output run in memory.  Larger levels are cut into at most about 48 runs.",
+							"A compaction holds one output run in memory.  Larger levels are cut into at most 13 runs (level size / 12).",
 							&kvam_compaction_run_size_kb,
 							1024, 64, 1024 * 1024, PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
@@ -259,11 +261,21 @@ pick(KvamManifest mf, KvamCompactMode mode, int *from, int *to)
 		*to = Max(ls.bottom, 1);
 		return STEP_MERGE;
 	}
-	if (ls.nruns[0] >= kvam_compaction_l0_runs)
+	if (ls.nruns[0] >= Min(kvam_compaction_l0_runs, KVAM_MAX_L0_RUNS))
 	{
 		*from = 0;
 		*to = 1;
 		return STEP_MERGE;
+	}
+	for (int l = 1; l <= ls.bottom; l++)
+	{
+		if (ls.nruns[l] > KVAM_LEVEL_FRAGMENTS + 1)
+		{
+			/* over the run bound: merge it down (the bottom: in place) */
+			*from = l;
+			*to = Min(l + 1, ls.bottom);
+			return STEP_MERGE;
+		}
 	}
 	for (int l = 1; l < ls.bottom; l++)
 	{
@@ -292,6 +304,54 @@ pick(KvamManifest mf, KvamCompactMode mode, int *from, int *to)
 		}
 	}
 	return STEP_NONE;
+}
+
+/*
+ * KvamCompactCutBytes: see compact.h.
+ */
+Size
+KvamCompactCutBytes(uint64 level_bytes)
+{
+	return Max((Size) kvam_compaction_run_size_kb * 1024,
+			   (Size) (level_bytes / KVAM_LEVEL_FRAGMENTS));
+}
+
+/*
+ * KvamCompactRoomNeeded: see compact.h.
+ */
+bool
+KvamCompactRoomNeeded(KvamManifest mf)
+{
+	LevelSizes	ls;
+
+	level_sizes(mf, &ls);
+	if (ls.nruns[0] >= KVAM_MAX_L0_RUNS)
+		return true;
+	for (int l = 1; l <= ls.bottom; l++)
+		if (ls.nruns[l] > KVAM_LEVEL_FRAGMENTS + 1)
+			return true;
+	return false;
+}
+
+/*
+ * KvamCompactForRoom: see compact.h.
+ */
+void
+KvamCompactForRoom(Relation rel, KvamRelInfo *info, int idx)
+{
+	KvamManifest mf = KvamManifestTryRead(rel, info, idx);
+	bool		needed;
+
+	if (mf == NULL)
+		return;					/* split or merged away */
+	needed = KvamCompactRoomNeeded(mf);
+	pfree(mf);
+	if (needed)
+	{
+		elog(DEBUG1, "kvam flush of partition %d of \"%s\" compacts first to make room",
+			 idx, RelationGetRelationName(rel));
+		(void) KvamCompactIfNeeded(rel, info, idx, true);
+	}
 }
 
 bool
@@ -695,9 +755,8 @@ compact_step(Relation rel, KvamRelInfo *info, int idx, KvamCompactMode mode,
 	m.level = to;
 	m.maxout = 4;
 	m.out = palloc(m.maxout * sizeof(KvamRunRef));
-	/* small runs fit the holes of free space; a level stays <= ~48 runs */
-	m.cut_bytes = Max((Size) kvam_compaction_run_size_kb * 1024,
-					  (Size) (stats_blocks_in(in, nin) * BLCKSZ / 48));
+	/* small runs fit the holes of free space; the run bound (compact.h) */
+	m.cut_bytes = KvamCompactCutBytes(stats_blocks_in(in, nin) * BLCKSZ);
 	m.expected = Min(m.expected, (uint64) 1024 * 1024);
 
 	memset(&ps, 0, sizeof(ps));

@@ -11,6 +11,23 @@
  * with level 1, or level L with level L + 1.  A full compaction merges every
  * run of the partition into its bottom level.
  *
+ * RUN BOUND (issue 3; docs/architecture.md "The run bound").  A manifest
+ * holds at most KVAM_MAX_RUNS_PER_PARTITION (128) runs, and writers never
+ * meet that limit:
+ *	- levels are 1 .. KVAM_MAX_LEVELS - 1 (7 at most);
+ *	- a level L >= 1 is only ever written whole, by one merge whose output
+ *	  is cut at KvamCompactCutBytes(input bytes) >= input bytes /
+ *	  KVAM_LEVEL_FRAGMENTS, so it holds at most KVAM_LEVEL_FRAGMENTS + 1
+ *	  runs (a relabel moves a level, count unchanged);
+ *	- only a flush adds level-0 runs, one at a time per partition (the
+ *	  flush claim), and a flusher that would make level 0 exceed
+ *	  KVAM_MAX_L0_RUNS first compacts (KvamCompactForRoom): the policy
+ *	  merges level 0 at Min(kvam.compaction_l0_runs, KVAM_MAX_L0_RUNS).
+ * Hence runs <= KVAM_MAX_L0_RUNS + 7 x (KVAM_LEVEL_FRAGMENTS + 1) = 128.
+ * A level over its bound (runs written before the bound, a partition
+ * merge) is merged down first thing, so the bound is restored by the first
+ * compaction.  KvamManifestCheckRoom remains as an internal safety net.
+ *
  * Who compacts: the auto-admin's workers after each flush and whenever a
  * partition has kvam.compaction_l0_runs level-0 runs (KvamCompactIfNeeded),
  * the writer that flushed inline when no worker serves the table, VACUUM
@@ -48,6 +65,17 @@
 #include "utils/rel.h"
 
 #include "lsm/meta.h"
+
+/* Levels 0 .. KVAM_MAX_LEVELS - 1 */
+#define KVAM_MAX_LEVELS 8
+
+/* A compaction cuts a level's output into at most this many runs, plus one */
+#define KVAM_LEVEL_FRAGMENTS 12
+
+/* Level-0 runs a flush may leave: what the levels below leave of the limit */
+#define KVAM_MAX_L0_RUNS \
+	(KVAM_MAX_RUNS_PER_PARTITION - \
+	 (KVAM_MAX_LEVELS - 1) * (KVAM_LEVEL_FRAGMENTS + 1))
 
 typedef enum KvamCompactMode
 {
@@ -158,6 +186,34 @@ typedef struct KvamPurgeState
  * stay.  Consults pg_xact; never writes.
  */
 extern int	KvamPurgeGroup(KvamPurgeState *ps, KvamVersion *v, int n, bool *keep);
+
+/*
+ * KvamCompactCutBytes: the size at which a merge or rewrite whose output
+ * is at most 'level_bytes' (bytes of versions) cuts it into runs:
+ * max(kvam.compaction_run_size, level_bytes / KVAM_LEVEL_FRAGMENTS), so the
+ * output has at most KVAM_LEVEL_FRAGMENTS + 1 runs.  Memory of the merge is
+ * about this size (the run builder holds one run).
+ */
+extern Size KvamCompactCutBytes(uint64 level_bytes);
+
+/*
+ * KvamCompactRoomNeeded: does 'mf' break the run bound a flush relies on
+ * (level 0 at KVAM_MAX_L0_RUNS or more runs, or a level >= 1 with more than
+ * KVAM_LEVEL_FRAGMENTS + 1)?  Pure; AUTO compaction fixes exactly that
+ * first.
+ */
+extern bool KvamCompactRoomNeeded(KvamManifest mf);
+
+/*
+ * KvamCompactForRoom: called by a flusher (holding the claim on the frozen
+ * memtable of partition 'idx', no lock) before it writes its run: if the
+ * manifest breaks the run bound (KvamCompactRoomNeeded), compacts the
+ * partition (AUTO, waiting for a compaction in progress) so that the
+ * flush's level-0 run fits.  Writers of the partition meanwhile wait on
+ * the existing write stall (the frozen memtable is not flushed yet).
+ * Raises only errors of I/O or corruption.
+ */
+extern void KvamCompactForRoom(Relation rel, KvamRelInfo *info, int idx);
 
 /* kvam.compaction_run_size (kB): output runs are cut at this size */
 extern int	kvam_compaction_run_size_kb;

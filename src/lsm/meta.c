@@ -622,20 +622,21 @@ KvamManifestEdited(Relation rel, Buffer buf)
 }
 
 /*
- * KvamManifestCheckRoom raises program_limit_exceeded (releasing nothing:
- * the caller's buffer lock goes with the error) if a manifest would hold
- * more than KVAM_MAX_RUNS_PER_PARTITION runs.
+ * KvamManifestCheckRoom raises internal_error (releasing nothing: the
+ * caller's buffer lock goes with the error) if a manifest would hold more
+ * than KVAM_MAX_RUNS_PER_PARTITION runs.  A safety net only: the run bound
+ * of compaction (lsm/compact.h) keeps every edit within the limit, so this
+ * firing is a bug, never a user's doing.
  */
 void
 KvamManifestCheckRoom(Relation rel, KvamManifest mf, int64 nruns)
 {
 	if (nruns > KVAM_MAX_RUNS_PER_PARTITION)
 		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("kvam partition %u of \"%s\" would have more than %d runs",
-						mf->partid, RelationGetRelationName(rel),
-						KVAM_MAX_RUNS_PER_PARTITION),
-				 errhint("Raise kvam.compaction_run_size.")));
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg_internal("kvam partition %u of \"%s\" would have more than %d runs",
+								 mf->partid, RelationGetRelationName(rel),
+								 KVAM_MAX_RUNS_PER_PARTITION)));
 }
 
 /*

@@ -260,7 +260,10 @@ extern Buffer KvamManifestLockForEdit(Relation rel, KvamRelInfo *info, int idx);
  */
 extern void KvamManifestEdited(Relation rel, Buffer buf);
 
-/* KvamManifestCheckRoom errors out if 'nruns' runs would not fit. */
+/*
+ * KvamManifestCheckRoom errors out (internal_error) if 'nruns' runs would
+ * not fit: a safety net, the run bound of lsm/compact.h prevents it.
+ */
 extern void KvamManifestCheckRoom(Relation rel, KvamManifest mf, int64 nruns);
 
 /*
