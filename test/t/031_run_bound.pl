@@ -1,6 +1,6 @@
 # Copyright (c) kvam contributors
 #
-# 029_run_bound.pl
+# 031_run_bound.pl
 #	  The run bound (src/lsm/compact.h): a flush that would leave more than
 #	  KVAM_MAX_L0_RUNS (37) level-0 runs compacts first, waiting for a
 #	  compaction in progress, instead of letting level 0 grow towards the
