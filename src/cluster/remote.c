@@ -203,6 +203,26 @@ raise_remote(PGconn *conn, PGresult *res)
 }
 
 /*
+ * Wait interruptibly until 'conn' has a whole result ready; on a broken
+ * connection, PQclear 'pending' (a result the caller still holds, or
+ * NULL) and raise the connection's error.
+ */
+static void
+wait_result(PGconn *conn, PGresult *pending)
+{
+	while (PQisBusy(conn))
+	{
+		wait_socket(PQsocket(conn), WL_SOCKET_READABLE, -1);
+		if (!PQconsumeInput(conn))
+		{
+			if (pending)
+				PQclear(pending);
+			raise_remote(conn, NULL);
+		}
+	}
+}
+
+/*
  * KvamRemoteExec sends one command (with text parameters) and returns
  * its last result (the caller PQclears it); waits interruptibly.  ERROR,
  * with the remote error, when the command fails.
@@ -223,16 +243,7 @@ KvamRemoteExec(PGconn *conn, const char *sql, int nparams,
 		raise_remote(conn, NULL);
 	for (;;)
 	{
-		while (PQisBusy(conn))
-		{
-			wait_socket(PQsocket(conn), WL_SOCKET_READABLE, -1);
-			if (!PQconsumeInput(conn))
-			{
-				if (last)
-					PQclear(last);
-				raise_remote(conn, NULL);
-			}
-		}
+		wait_result(conn, last);
 		res = PQgetResult(conn);
 		if (res == NULL)
 			break;
@@ -304,20 +315,6 @@ kvam_cluster_remote(PG_FUNCTION_ARGS)
 }
 
 /*
- * Wait interruptibly until 'conn' has a whole result ready (or fails).
- */
-static void
-wait_result(PGconn *conn)
-{
-	while (PQisBusy(conn))
-	{
-		wait_socket(PQsocket(conn), WL_SOCKET_READABLE, -1);
-		if (!PQconsumeInput(conn))
-			raise_remote(conn, NULL);
-	}
-}
-
-/*
  * kvam.cluster_remote_rows(conninfo text, sql text) RETURNS SETOF text
  *
  * Streams: the query runs in libpq's single-row mode and each row goes to
@@ -344,7 +341,7 @@ kvam_cluster_remote_rows(PG_FUNCTION_ARGS)
 		{
 			ExecStatusType st;
 
-			wait_result(conn);
+			wait_result(conn, NULL);
 			res = PQgetResult(conn);
 			if (res == NULL)
 				break;

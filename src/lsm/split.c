@@ -207,12 +207,20 @@ alloc_page(Relation rel)
 	return blk;
 }
 
-/* Log the exclusively locked, dirty buffers as one record of page images. */
+/*
+ * Mark the edited, exclusively locked buffers dirty and (if the relation
+ * needs WAL) log them as one record of page images.  Inside the caller's
+ * critical section.
+ */
 static void
-log_pages(Buffer *bufs, int n)
+edited_pages(Relation rel, Buffer *bufs, int n)
 {
 	XLogRecPtr	recptr;
 
+	for (int i = 0; i < n; i++)
+		MarkBufferDirty(bufs[i]);
+	if (!RelationNeedsWAL(rel))
+		return;
 	XLogBeginInsert();
 	for (int i = 0; i < n; i++)
 		XLogRegisterBuffer(i, bufs[i], REGBUF_FORCE_IMAGE | REGBUF_STANDARD);
@@ -419,10 +427,7 @@ KvamSplitPartition(Relation rel, uint32 partid, StringInfo out)
 		ents[1].partid = rid;
 		ents[1].manifest = blks[3];
 		KvamMetaReplaceParts(BufferGetPage(bufs[0]), idx, 1, ents, 2);
-		for (int i = 0; i < 4; i++)
-			MarkBufferDirty(bufs[i]);
-		if (RelationNeedsWAL(rel))
-			log_pages(bufs, 4);
+		edited_pages(rel, bufs, 4);
 	}
 	END_CRIT_SECTION();
 	for (int i = 0; i < 4; i++)
@@ -569,10 +574,7 @@ KvamMergePartitions(Relation rel, uint32 partid, StringInfo out)
 		ent.partid = newid;
 		ent.manifest = blks[3];
 		KvamMetaReplaceParts(BufferGetPage(bufs[0]), idx[0], 2, &ent, 1);
-		for (int i = 0; i < 4; i++)
-			MarkBufferDirty(bufs[i]);
-		if (RelationNeedsWAL(rel))
-			log_pages(bufs, 4);
+		edited_pages(rel, bufs, 4);
 	}
 	END_CRIT_SECTION();
 	for (int i = 0; i < 4; i++)

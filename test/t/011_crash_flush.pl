@@ -31,12 +31,6 @@ $node->safe_psql($db, 'CREATE EXTENSION kvam');
 create_pair($node, $db, 'a', 'text');
 create_pair($node, $db, 'b', 'hash');
 
-sub sql_both
-{
-	my ($gen) = @_;
-	return dual($gen->('text'), 'a') . dual($gen->('hash'), 'b');
-}
-
 # partitions(table): "partitions|with L0|with runs|l0 versions|run versions|flushes"
 sub partitions
 {
@@ -67,9 +61,9 @@ sub crash_and_restart
 # 1. Crash right after kvam.flush() returns.
 #
 set_memtable_size('1GB');
-$node->safe_psql($db, sql_both(sub { insert_rows($_[0], 1, 20000, 'one') }));
+$node->safe_psql($db, dual_ab(sub { insert_rows($_[0], 1, 20000, 'one') }));
 $node->safe_psql($db,
-	sql_both(sub { q{UPDATE {T} SET item = item || '{"v": 1}' WHERE (item->>'i')::int % 3 = 0} }));
+	dual_ab(sub { q{UPDATE {T} SET item = item || '{"v": 1}' WHERE (item->>'i')::int % 3 = 0} }));
 like(partitions('k_a'), qr/^8\|8\|0\|/, 'k_a: L0 data in all 8 partitions, no runs');
 
 # 1a. kvam.flush() writes no commit record of its own; whatever part of it
@@ -82,7 +76,7 @@ note("after crash right after flush: $l0p partitions with L0, $runp with runs");
 
 # 1b. A later commit makes the flush durable: runs everywhere, L0 empty.
 $node->safe_psql($db, "SELECT kvam.flush('k_a'), kvam.flush('k_b')");
-$node->safe_psql($db, sql_both(sub { q{UPDATE {T} SET item = item || '{"v": 2}' WHERE (item->>'i')::int = 7} }));
+$node->safe_psql($db, dual_ab(sub { q{UPDATE {T} SET item = item || '{"v": 2}' WHERE (item->>'i')::int = 7} }));
 crash_and_restart('crash after a committed flush');
 for my $t (qw(k_a k_b))
 {
@@ -95,9 +89,9 @@ for my $t (qw(k_a k_b))
 #
 # 2. Crash in the middle of an explicit flush of a large L0.
 #
-$node->safe_psql($db, sql_both(sub { insert_rows($_[0], 20001, 80000, 'two') }));
+$node->safe_psql($db, dual_ab(sub { insert_rows($_[0], 20001, 80000, 'two') }));
 $node->safe_psql($db,
-	sql_both(sub { q{UPDATE {T} SET item = item || '{"v": 3}' WHERE (item->>'i')::int % 4 = 1} }));
+	dual_ab(sub { q{UPDATE {T} SET item = item || '{"v": 3}' WHERE (item->>'i')::int % 4 = 1} }));
 {
 	my $bg = $node->background_psql($db, on_error_stop => 0);
 	my $l0_before = (split /\|/, partitions('k_a'))[3];

@@ -40,45 +40,11 @@ $node->safe_psql($db, 'CREATE EXTENSION kvam');
 create_pair($node, $db, 'a', 'text');
 create_pair($node, $db, 'b', 'hash');
 
-sub sql_both
-{
-	my ($gen) = @_;
-	return dual($gen->('text'), 'a') . dual($gen->('hash'), 'b');
-}
-
-# kvam.check() of both tables: "problems|orphans"
-sub check
-{
-	return $node->safe_psql($db, q{
-		SELECT count(*) FILTER (WHERE problem NOT LIKE 'orphan%'),
-		       count(*) FILTER (WHERE problem LIKE 'orphan%')
-		FROM (SELECT * FROM kvam.check('k_a') UNION ALL SELECT * FROM kvam.check('k_b')) c});
-}
-
-sub wait_up
-{
-	$node->poll_query_until($db, 'SELECT true')
-	  or die 'server did not come back';
-}
-
-sub after_crash
-{
-	my ($label) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-
-	compare_pairs($node, $db, $label, @pairs);
-	my ($problems, $orphans) = split /\|/, check();
-	is($problems, '0', "$label: kvam.check finds only orphan pages ($orphans)");
-	$node->safe_psql($db, 'VACUUM k_a; VACUUM k_b;');
-	is(check(), '0|0', "$label: kvam.check clean after VACUUM");
-	compare_pairs($node, $db, "$label, after VACUUM", @pairs);
-}
-
-$node->safe_psql($db, sql_both(sub { insert_rows($_[0], 1, 6000, 'load') }));
+$node->safe_psql($db, dual_ab(sub { insert_rows($_[0], 1, 6000, 'load') }));
 $node->safe_psql($db,
-	sql_both(sub { q{UPDATE {T} SET item = item || '{"u": 1}' WHERE (item->>'i')::int % 3 = 0} }));
+	dual_ab(sub { q{UPDATE {T} SET item = item || '{"u": 1}' WHERE (item->>'i')::int % 3 = 0} }));
 $node->safe_psql($db,
-	sql_both(sub { q{DELETE FROM {T} WHERE (item->>'i')::int % 7 = 0} }));
+	dual_ab(sub { q{DELETE FROM {T} WHERE (item->>'i')::int % 7 = 0} }));
 compare_pairs($node, $db, 'after the load', @pairs);
 
 my $round = 0;
@@ -89,9 +55,9 @@ for my $point (qw(merge publish retire))
 		$round++;
 		# new versions, so that the compaction has work to do
 		$node->safe_psql($db,
-			sql_both(sub { qq{UPDATE {T} SET item = item || '{"r": $round}' WHERE (item->>'i')::int % 5 = $round % 5} }));
+			dual_ab(sub { qq{UPDATE {T} SET item = item || '{"r": $round}' WHERE (item->>'i')::int % 5 = $round % 5} }));
 		$node->safe_psql($db,
-			sql_both(sub { qq{DELETE FROM {T} WHERE (item->>'i')::int % 11 = $round} }));
+			dual_ab(sub { qq{DELETE FROM {T} WHERE (item->>'i')::int % 11 = $round} }));
 		my $fail = $how eq 'panic' ? "$point:panic" : $point;
 		my ($ret, $out, $err) = $node->psql($db,
 			"SET kvam.compaction_fail_at = '$fail'; SELECT kvam.compact('k_a');");
@@ -104,15 +70,15 @@ for my $point (qw(merge publish retire))
 			$node->safe_psql($db, 'SELECT txid_current()');
 			$node->stop('immediate');
 			$node->start;
-			my ($problems, $orphans) = split /\|/, check();
+			my ($problems, $orphans) = split /\|/, check_ab($node, $db);
 			ok($point eq 'retire' || $orphans > 0,
 				"crash at $point: the unpublished output is orphaned ($orphans pages)");
 		}
 		else
 		{
-			wait_up();
+			wait_up($node, $db);
 		}
-		after_crash("crash at $point ($how)");
+		check_after_crash($node, $db, "crash at $point ($how)", @pairs);
 	}
 }
 
@@ -125,22 +91,22 @@ $node->reload;
 {
 	my ($ret, $out, $err) = $node->psql($db,
 		"SET kvam.autoadmin = off;\n"
-		  . sql_both(sub { insert_rows($_[0], 100001, 104000, 'lost') }));
+		  . dual_ab(sub { insert_rows($_[0], 100001, 104000, 'lost') }));
 	like($err, qr/server closed the connection|terminating connection/,
 		'a flush-triggered compaction panics');
 }
-wait_up();
+wait_up($node, $db);
 $node->safe_psql($db, 'ALTER SYSTEM RESET kvam.compaction_fail_at');
 $node->reload;
-after_crash('crash in a flush-triggered compaction');
+check_after_crash($node, $db, 'crash in a flush-triggered compaction', @pairs);
 is($node->safe_psql($db, q{SELECT (SELECT count(*) FROM k_a WHERE item->>'tag' = 'lost') =
 	  (SELECT count(*) FROM h_a WHERE item->>'tag' = 'lost')}),
 	't', 'the crashed writer left its rows in both tables of a pair or in neither');
 
 # Stopped immediately while a large compaction runs.
-$node->safe_psql($db, sql_both(sub { insert_rows($_[0], 200001, 260000, 'big') }));
+$node->safe_psql($db, dual_ab(sub { insert_rows($_[0], 200001, 260000, 'big') }));
 $node->safe_psql($db,
-	sql_both(sub { q{UPDATE {T} SET item = item || '{"big": 2}' WHERE (item->>'i')::int > 200000} }));
+	dual_ab(sub { q{UPDATE {T} SET item = item || '{"big": 2}' WHERE (item->>'i')::int > 200000} }));
 {
 	my $bg = $node->background_psql($db, on_error_stop => 0);
 	my $before = $node->safe_psql($db, q{SELECT sum(compactions) FROM kvam.partitions('k_a')});
@@ -154,12 +120,12 @@ $node->safe_psql($db,
 	$node->stop('immediate');
 	eval { $bg->quit; };
 	$node->start;
-	after_crash('stop during kvam.compact()');
+	check_after_crash($node, $db, 'stop during kvam.compact()', @pairs);
 }
 is($node->safe_psql($db, q{SELECT kvam.compact('k_a') IS NOT NULL}), 't',
 	'compaction works after the crashes');
 compare_pairs($node, $db, 'final', @pairs);
-is(check(), '0|0', 'final kvam.check');
+is(check_ab($node, $db), '0|0', 'final kvam.check');
 
 note('elapsed ' . elapsed($t0) . ' s');
 done_testing();

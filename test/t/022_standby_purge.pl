@@ -41,21 +41,15 @@ $primary->safe_psql($db, dual(insert_rows('text', 1, 5000, 'load'), 'a'));
 $primary->safe_psql($db, q{SELECT kvam.compact('k_a')});
 $primary->backup('b1');
 
-my $plain = PostgreSQL::Test::Cluster->new('plain');
-$plain->init_from_backup($primary, 'b1', has_streaming => 1);
-$plain->append_conf('postgresql.conf', qq{
+my $plain = kvam_standby($primary, 'plain', 'b1', qq{
 hot_standby_feedback = off
 max_standby_streaming_delay = '1s'
 });
-$plain->start;
 
-my $fed = PostgreSQL::Test::Cluster->new('fed');
-$fed->init_from_backup($primary, 'b1', has_streaming => 1);
-$fed->append_conf('postgresql.conf', qq{
+my $fed = kvam_standby($primary, 'fed', 'b1', qq{
 hot_standby_feedback = on
 wal_receiver_status_interval = '1s'
 });
-$fed->start;
 $primary->wait_for_catchup($plain, 'replay');
 $primary->wait_for_catchup($fed, 'replay');
 

@@ -44,27 +44,6 @@ $node->safe_psql($db, 'CREATE EXTENSION kvam');
 create_pair($node, $db, 'a', 'text');
 create_pair($node, $db, 'b', 'hash');
 
-sub sql_both
-{
-	my ($gen) = @_;
-	return dual($gen->('text'), 'a') . dual($gen->('hash'), 'b');
-}
-
-# kvam.check() of both tables: "problems|orphans"
-sub check
-{
-	return $node->safe_psql($db, q{
-		SELECT count(*) FILTER (WHERE problem NOT LIKE 'orphan%'),
-		       count(*) FILTER (WHERE problem LIKE 'orphan%')
-		FROM (SELECT * FROM kvam.check('k_a') UNION ALL SELECT * FROM kvam.check('k_b')) c});
-}
-
-sub wait_up
-{
-	$node->poll_query_until($db, 'SELECT true')
-	  or die 'server did not come back';
-}
-
 sub partitions
 {
 	my ($t) = @_;
@@ -72,26 +51,11 @@ sub partitions
 		"SELECT string_agg(partition::text, ',' ORDER BY hash_lo) FROM kvam.partitions('$t')");
 }
 
-sub after_crash
-{
-	my ($label) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-
-	compare_pairs($node, $db, $label, @pairs);
-	my ($problems, $orphans) = split /\|/, check();
-	is($problems, '0', "$label: kvam.check finds only orphan pages ($orphans)")
-	  or diag($node->safe_psql($db,
-		q{SELECT * FROM kvam.check('k_a') UNION ALL SELECT * FROM kvam.check('k_b')}));
-	$node->safe_psql($db, 'VACUUM k_a; VACUUM k_b;');
-	is(check(), '0|0', "$label: kvam.check clean after VACUUM");
-	compare_pairs($node, $db, "$label, after VACUUM", @pairs);
-}
-
-$node->safe_psql($db, sql_both(sub { insert_rows($_[0], 1, 5000, 'load') }));
+$node->safe_psql($db, dual_ab(sub { insert_rows($_[0], 1, 5000, 'load') }));
 $node->safe_psql($db,
-	sql_both(sub { q{UPDATE {T} SET item = item || '{"u": 1}' WHERE (item->>'i')::int % 3 = 0} }));
+	dual_ab(sub { q{UPDATE {T} SET item = item || '{"u": 1}' WHERE (item->>'i')::int % 3 = 0} }));
 $node->safe_psql($db,
-	sql_both(sub { q{DELETE FROM {T} WHERE (item->>'i')::int % 7 = 0} }));
+	dual_ab(sub { q{DELETE FROM {T} WHERE (item->>'i')::int % 7 = 0} }));
 compare_pairs($node, $db, 'after the load', @pairs);
 
 my $round = 0;
@@ -104,9 +68,9 @@ for my $op (qw(split merge))
 			$round++;
 			# versions in L0, so that the split has something to flush
 			$node->safe_psql($db,
-				sql_both(sub { qq{UPDATE {T} SET item = item || '{"r": $round}' WHERE (item->>'i')::int % 5 = $round % 5} }));
+				dual_ab(sub { qq{UPDATE {T} SET item = item || '{"r": $round}' WHERE (item->>'i')::int % 5 = $round % 5} }));
 			$node->safe_psql($db,
-				sql_both(sub { qq{DELETE FROM {T} WHERE (item->>'i')::int % 11 = $round} }));
+				dual_ab(sub { qq{DELETE FROM {T} WHERE (item->>'i')::int % 11 = $round} }));
 			# merges need a split to undo: keep the map above 2 partitions
 			$node->safe_psql($db,
 				q{SELECT kvam.split_partition('k_a', (SELECT max(partition) FROM kvam.partitions('k_a')))})
@@ -130,7 +94,7 @@ for my $op (qw(split merge))
 			}
 			else
 			{
-				wait_up();
+				wait_up($node, $db);
 			}
 			my $after = partitions('k_a');
 			if ($point eq 'retire' && $how eq 'error')
@@ -146,7 +110,7 @@ for my $op (qw(split merge))
 			{
 				is($after, $before, "$op at $point: the old map survived");
 			}
-			after_crash("$op crash at $point ($how)");
+			check_after_crash($node, $db, "$op crash at $point ($how)", @pairs);
 		}
 	}
 }
@@ -160,7 +124,7 @@ for my $op (qw(split merge))
 	{
 		$w->query_until(qr/sent$i/,
 			"\\echo sent$i\n"
-			  . sql_both(sub { insert_rows($_[0], 10000 * $i, 10000 * $i + 999, "w$i") }));
+			  . dual_ab(sub { insert_rows($_[0], 10000 * $i, 10000 * $i + 999, "w$i") }));
 		my $sql = $i % 2
 		  ? q{SELECT kvam.split_partition('k_b', (SELECT max(partition) FROM kvam.partitions('k_b')))}
 		  : q{SELECT kvam.merge_partitions('k_b', (SELECT partition FROM kvam.partitions('k_b') ORDER BY hash_lo LIMIT 1))};
@@ -169,11 +133,11 @@ for my $op (qw(split merge))
 	}
 	$w->quit;
 	compare_pairs($node, $db, 'splits and merges under a writer', @pairs);
-	is(check(), '0|0', 'kvam.check clean after splits and merges under a writer')
+	is(check_ab($node, $db), '0|0', 'kvam.check clean after splits and merges under a writer')
 	  or diag($node->safe_psql($db,
 		q{SELECT * FROM kvam.check('k_a') UNION ALL SELECT * FROM kvam.check('k_b')}));
 }
-$node->safe_psql($db, sql_both(sub { insert_rows($_[0], 200001, 230000, 'big') }));
+$node->safe_psql($db, dual_ab(sub { insert_rows($_[0], 200001, 230000, 'big') }));
 {
 	my $bg = $node->background_psql($db, on_error_stop => 0);
 	$bg->query_until(qr/splitting/,
@@ -182,13 +146,13 @@ $node->safe_psql($db, sql_both(sub { insert_rows($_[0], 200001, 230000, 'big') }
 	$node->stop('immediate');
 	eval { $bg->quit; };
 	$node->start;
-	after_crash('stop during kvam.split_partition()');
+	check_after_crash($node, $db, 'stop during kvam.split_partition()', @pairs);
 }
 is($node->safe_psql($db,
 	q{SELECT kvam.split_partition('k_a', (SELECT partition FROM kvam.partitions('k_a') ORDER BY hash_lo LIMIT 1)) ? 'children'}),
 	't', 'a split works after the crashes');
 compare_pairs($node, $db, 'final', @pairs);
-is(check(), '0|0', 'final kvam.check');
+is(check_ab($node, $db), '0|0', 'final kvam.check');
 
 note('elapsed ' . elapsed($t0) . ' s');
 done_testing();

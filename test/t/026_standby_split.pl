@@ -41,13 +41,10 @@ $primary->safe_psql($db, dual(insert_rows('text', 1, 4000, 'load'), 'a'));
 $primary->safe_psql($db, q{SELECT kvam.flush('k_a')});
 $primary->backup('b1');
 
-my $standby = PostgreSQL::Test::Cluster->new('standby');
-$standby->init_from_backup($primary, 'b1', has_streaming => 1);
-$standby->append_conf('postgresql.conf', qq{
+my $standby = kvam_standby($primary, 'standby', 'b1', qq{
 hot_standby_feedback = on
 wal_receiver_status_interval = '1s'
 });
-$standby->start;
 $primary->wait_for_catchup($standby, 'replay');
 
 my $digest = q{SELECT count(*) || ':' || md5(string_agg(pk || '/' || sk || '/' || item::text, ',' ORDER BY pk, sk)) FROM k_a};

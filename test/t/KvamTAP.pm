@@ -20,7 +20,8 @@ use Test::More;
 use Time::HiRes qw(time);
 
 our @EXPORT = qw(kvam_node kvam_conf create_pair dual compare_pair
-  compare_pairs elapsed insert_rows key_change create_stream_table);
+  compare_pairs elapsed insert_rows key_change create_stream_table
+  dual_ab check_ab wait_up check_after_crash kvam_standby);
 
 # The configuration every kvam test server gets (test/kvam.conf plus
 # KVAM_EXTRA_CONF, assembled by scripts/test.sh).
@@ -200,6 +201,64 @@ sub elapsed
 {
 	my ($start) = @_;
 	return sprintf('%.1f', time() - $start);
+}
+
+
+# The crash tests' two pairs: a (text keys) and b (keys hashed over the
+# partitions).  dual_ab(gen): the statement gen->(kind) for both pairs.
+sub dual_ab
+{
+	my ($gen) = @_;
+	return dual($gen->('text'), 'a') . dual($gen->('hash'), 'b');
+}
+
+# check_ab(node, db): kvam.check() of k_a and k_b as "problems|orphans".
+sub check_ab
+{
+	my ($node, $db) = @_;
+	return $node->safe_psql($db, q{
+		SELECT count(*) FILTER (WHERE problem NOT LIKE 'orphan%'),
+		       count(*) FILTER (WHERE problem LIKE 'orphan%')
+		FROM (SELECT * FROM kvam.check('k_a') UNION ALL SELECT * FROM kvam.check('k_b')) c});
+}
+
+# wait_up(node, db): wait until the server answers again after a crash.
+sub wait_up
+{
+	my ($node, $db) = @_;
+	$node->poll_query_until($db, 'SELECT true')
+	  or die 'server did not come back';
+}
+
+# check_after_crash(node, db, label, pairs...): after a restart the pairs
+# are equal, kvam.check finds only orphan pages, and none after VACUUM.
+sub check_after_crash
+{
+	my ($node, $db, $label, @pairs) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+
+	compare_pairs($node, $db, $label, @pairs);
+	my ($problems, $orphans) = split /\|/, check_ab($node, $db);
+	is($problems, '0', "$label: kvam.check finds only orphan pages ($orphans)")
+	  or diag($node->safe_psql($db,
+		q{SELECT * FROM kvam.check('k_a') UNION ALL SELECT * FROM kvam.check('k_b')}));
+	$node->safe_psql($db, 'VACUUM k_a; VACUUM k_b;');
+	is(check_ab($node, $db), '0|0', "$label: kvam.check clean after VACUUM");
+	compare_pairs($node, $db, "$label, after VACUUM", @pairs);
+}
+
+
+# kvam_standby(primary, name, backup, conf): a streaming standby of
+# 'primary' from its backup 'backup', with 'conf' appended; started.
+sub kvam_standby
+{
+	my ($primary, $name, $backup, $conf) = @_;
+	my $standby = PostgreSQL::Test::Cluster->new($name);
+
+	$standby->init_from_backup($primary, $backup, has_streaming => 1);
+	$standby->append_conf('postgresql.conf', $conf);
+	$standby->start;
+	return $standby;
 }
 
 1;
