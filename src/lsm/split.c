@@ -76,6 +76,7 @@
 #include "lsm/shmem.h"
 #include "lsm/space.h"
 #include "lsm/split.h"
+#include "stream/stream.h"
 
 int			kvam_partition_split_kb = 256 * 1024;
 int			kvam_partition_merge_kb = 16 * 1024;
@@ -556,6 +557,28 @@ merged_runs(KvamManifest a, KvamManifest b, KvamRunRef *runs)
 }
 
 /*
+ * No merge while the table's stream is enabled.  A stream shard is a
+ * partition, and a shard names one parent (DynamoDB's ParentShardId), so a
+ * merged partition's shard could name only one of the two closed shards:
+ * a reader that processes parents before children (as DynamoDB's rule and
+ * the KCL do) could read an item's newer records in the merged shard
+ * before its older ones in the unnamed parent.  No single-parent naming
+ * can help (the parent chain of a shard cannot hold two shards that were
+ * open at the same time), and DynamoDB itself never merges partitions;
+ * splits are fine (each child has exactly one parent).
+ */
+static void
+stream_refuses_merge(Relation rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot merge partitions of kvam table \"%s\" while its stream is enabled",
+					RelationGetRelationName(rel)),
+			 errdetail("A stream shard has one parent shard, so the shard of a merged partition could not make readers finish both old shards first."),
+			 errhint("Disable the table's stream to merge its partitions.")));
+}
+
+/*
  * KvamMergePartitions: see split.h.
  */
 void
@@ -585,6 +608,8 @@ KvamMergePartitions(Relation rel, uint32 partid, StringInfo out)
 				 errhint("Merge the partition to its left with it instead.")));
 	idx[1] = idx[0] + 1;
 	rightid = info->parts[idx[1]].partid;
+	if (KvamStreamEnabled(rel))
+		stream_refuses_merge(rel);
 
 	begin_edit(rel, info, idx, 2, parts, &blks[3], 1);
 
@@ -752,7 +777,8 @@ KvamPartitionAutoMaintain(Relation rel)
 		return true;
 	}
 	if (merge_bytes > 0 &&
-		info->npartitions > (uint32) Max(kvam_default_partitions, 1))
+		info->npartitions > (uint32) Max(kvam_default_partitions, 1) &&
+		!KvamStreamEnabled(rel))
 	{
 		for (int i = 0; i + 1 < (int) info->npartitions; i++)
 			if (sizes[i] < merge_bytes && sizes[i + 1] < merge_bytes &&
