@@ -20,7 +20,7 @@
  *	- a writer whose partition is being split or merged (marked draining,
  *	  lsm/split.c) appends nothing: it releases the partition lock and the
  *	  key lock, waits for the split or merge to end (a heavyweight lock
- *	  wait, so it can be cancelled and the deadlock detector sees it) and
+ *	  wait, so it can be cancelled and shows in pg_locks) and
  *	  starts over from the read-before-write, whose answer the key lock no
  *	  longer protects;
  *	- after releasing both, a writer whose partition is over its stall
@@ -152,10 +152,14 @@ write_check(Relation rel, KvamRelInfo *info, int idx,
  * merge is over and returns false.  The caller then starts again from the
  * read-before-write, because with 'kl' released its answer no longer
  * holds.  The wait holds no LWLock, so it can be cancelled, and it is a
- * heavyweight lock wait (visible in pg_locks, known to the deadlock
- * detector): the split or merge holds the partition's compaction lock, a
- * page lock on its manifest block, from before it marks the partition
- * draining until after it clears the mark (lsm/split.c).
+ * heavyweight lock wait (visible in pg_locks, bounded by lock_timeout):
+ * the split or merge holds the partition's compaction lock, a page lock
+ * on its manifest block, from before it marks the partition draining
+ * until after it clears the mark (lsm/split.c).  PostgreSQL's deadlock
+ * detector does not follow waits for page locks; none is needed, since
+ * the split waits for nothing a writer holds: its heavyweight locks are
+ * taken before it marks the partitions, and its drain takes LWLocks and
+ * relation extension locks only.
  */
 static bool
 append_and_release(Relation rel, KvamRelInfo *info, int idx, LWLock *kl,
