@@ -29,7 +29,14 @@
  * orphan if step 5 did not happen.  Failure points for tests
  * (kvam.split_fail_at, superuser): "flushed" (after step 2), "publish"
  * (after step 3), "retire" (between steps 4 and 5); "<point>:panic" for a
- * PANIC.
+ * PANIC.  Pause point (kvam.split_pause_at, superuser): "draining" (the
+ * partitions marked draining, until pg_advisory_lock(<table OID>) is free).
+ *
+ * Writers that find a partition draining wait for its compaction lock
+ * (am/modify.c), which the split holds from step 1 until the marks are
+ * cleared: so they wait without LWLocks, cancellably, and wake when the
+ * split or merge is over or has failed (an abort releases the lock after
+ * undrain_at_abort has cleared the marks).
  *
  * Merge and run levels.  The merged manifest lists level-0 runs of both
  * partitions newest first (by run id, which keeps each side's order), then
@@ -69,10 +76,12 @@
 #include "lsm/shmem.h"
 #include "lsm/space.h"
 #include "lsm/split.h"
+#include "stream/stream.h"
 
 int			kvam_partition_split_kb = 256 * 1024;
 int			kvam_partition_merge_kb = 16 * 1024;
 static char *kvam_split_fail_at = NULL;
+static char *kvam_split_pause_at = NULL;
 static bool exit_callback_registered = false;
 
 void
@@ -95,6 +104,34 @@ KvamSplitInitGucs(void)
 							   "flushed, publish or retire; append :panic for a PANIC.",
 							   &kvam_split_fail_at, "",
 							   PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+	DefineCustomStringVariable("kvam.split_pause_at",
+							   "Test only: pause partition splits and merges at a named point.",
+							   "draining: with the partitions marked draining, wait until the advisory lock keyed by the table's OID is free.",
+							   &kvam_split_pause_at, "",
+							   PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+}
+
+/* Is kvam.split_pause_at set to 'name'? */
+static bool
+pause_point(const char *name)
+{
+	return kvam_split_pause_at != NULL &&
+		strcmp(kvam_split_pause_at, name) == 0;
+}
+
+/*
+ * Pause until another session releases pg_advisory_lock(<OID of rel>): a
+ * lock wait, so isolation tests see it and it can be cancelled.  The
+ * caller holds no LWLock.
+ */
+static void
+pause_here(Relation rel)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, RelationGetRelid(rel), 1);
+	(void) LockAcquire(&tag, ShareLock, false, false);
+	LockRelease(&tag, ShareLock, false);
 }
 
 static void
@@ -130,6 +167,15 @@ undrain_at_abort(XactEvent event, void *arg)
 		undrain_all();
 }
 
+/* (a split that fails inside a subtransaction, e.g. a PL/pgSQL block) */
+static void
+undrain_at_subabort(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		undrain_all();
+}
+
 static int
 find_partid(KvamRelInfo *info, uint32 partid)
 {
@@ -151,11 +197,27 @@ no_partition(Relation rel, uint32 partid)
 /*
  * Flush partitions idx[0..n-1] until their L0 and memtables are empty, and
  * return with their partition locks held exclusively (in index order) in
- * parts[].
+ * parts[].  The caller holds their compaction locks, which writers that
+ * find a partition draining wait for (am/modify.c).
  */
 static void
 drain(Relation rel, KvamRelInfo *info, const int *idx, int n, KvamPart **parts)
 {
+	if (pause_point("draining"))
+	{
+		/* test only: hold the partitions in their draining state */
+		for (int i = 0; i < n; i++)
+		{
+			KvamPart   *p = KvamPartAcquire(rel, info, idx[i], LW_EXCLUSIVE);
+
+			if (p != NULL)
+			{
+				p->draining_pid = MyProcPid;
+				KvamPartRelease(p);
+			}
+		}
+		pause_here(rel);
+	}
 	for (int tries = 0;; tries++)
 	{
 		bool		empty = true;
@@ -304,6 +366,7 @@ prepare(Relation rel)
 	{
 		before_shmem_exit(undrain_at_exit, 0);
 		RegisterXactCallback(undrain_at_abort, NULL);
+		RegisterSubXactCallback(undrain_at_subabort, NULL);
 		exit_callback_registered = true;
 	}
 }
@@ -494,6 +557,28 @@ merged_runs(KvamManifest a, KvamManifest b, KvamRunRef *runs)
 }
 
 /*
+ * No merge while the table's stream is enabled.  A stream shard is a
+ * partition, and a shard names one parent (DynamoDB's ParentShardId), so a
+ * merged partition's shard could name only one of the two closed shards:
+ * a reader that processes parents before children (as DynamoDB's rule and
+ * the KCL do) could read an item's newer records in the merged shard
+ * before its older ones in the unnamed parent.  No single-parent naming
+ * can help (the parent chain of a shard cannot hold two shards that were
+ * open at the same time), and DynamoDB itself never merges partitions;
+ * splits are fine (each child has exactly one parent).
+ */
+static void
+stream_refuses_merge(Relation rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot merge partitions of kvam table \"%s\" while its stream is enabled",
+					RelationGetRelationName(rel)),
+			 errdetail("A stream shard has one parent shard, so the shard of a merged partition could not make readers finish both old shards first."),
+			 errhint("Disable the table's stream to merge its partitions.")));
+}
+
+/*
  * KvamMergePartitions: see split.h.
  */
 void
@@ -523,6 +608,8 @@ KvamMergePartitions(Relation rel, uint32 partid, StringInfo out)
 				 errhint("Merge the partition to its left with it instead.")));
 	idx[1] = idx[0] + 1;
 	rightid = info->parts[idx[1]].partid;
+	if (KvamStreamEnabled(rel))
+		stream_refuses_merge(rel);
 
 	begin_edit(rel, info, idx, 2, parts, &blks[3], 1);
 
@@ -690,7 +777,8 @@ KvamPartitionAutoMaintain(Relation rel)
 		return true;
 	}
 	if (merge_bytes > 0 &&
-		info->npartitions > (uint32) Max(kvam_default_partitions, 1))
+		info->npartitions > (uint32) Max(kvam_default_partitions, 1) &&
+		!KvamStreamEnabled(rel))
 	{
 		for (int i = 0; i + 1 < (int) info->npartitions; i++)
 			if (sizes[i] < merge_bytes && sizes[i + 1] < merge_bytes &&
@@ -707,15 +795,32 @@ KvamPartitionAutoMaintain(Relation rel)
 
 /* ---------- SQL ---------- */
 
-/* Run 'edit' on (regclass, partid) and return its description as jsonb. */
+/*
+ * Run 'edit' on (regclass, partid) and return its description as jsonb.
+ *
+ * A split or merge is not transactional: it is durable when the function
+ * returns, whatever becomes of the transaction (the edit is published to
+ * every backend at once, stream shards are closed).  So, like VACUUM, it
+ * refuses to run inside a transaction block (explicit, or implicit: several
+ * statements in one query string), where a ROLLBACK would seem to undo
+ * it; and the ShareUpdateExclusiveLock it takes is not held for the rest
+ * of a long transaction.  (The check cannot catch a statement that fails
+ * after the call returned: the edit stays, as a nextval() would.)
+ */
 static Datum
-sql_edit(FunctionCallInfo fcinfo,
+sql_edit(FunctionCallInfo fcinfo, const char *fname,
 		 void (*edit) (Relation rel, uint32 partid, StringInfo out))
 {
-	Relation	rel = KvamOpenTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, true);
+	Relation	rel;
 	int32		partid = PG_GETARG_INT32(1);
 	StringInfoData out;
 
+	if (IsTransactionBlock())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("%s cannot run inside a transaction block", fname),
+				 errdetail("A partition split or merge takes effect at once and is not undone by ROLLBACK.")));
+	rel = KvamOpenTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, true);
 	if (partid < 0)
 		no_partition(rel, (uint32) partid);
 	initStringInfo(&out);
@@ -727,22 +832,24 @@ sql_edit(FunctionCallInfo fcinfo,
 PG_FUNCTION_INFO_V1(kvam_split_partition);
 
 /*
- * kvam.split_partition(regclass, partid int) RETURNS jsonb.  Owner only.
+ * kvam.split_partition(regclass, partid int) RETURNS jsonb.  Owner only;
+ * not inside a transaction block.
  */
 Datum
 kvam_split_partition(PG_FUNCTION_ARGS)
 {
-	return sql_edit(fcinfo, KvamSplitPartition);
+	return sql_edit(fcinfo, "kvam.split_partition()", KvamSplitPartition);
 }
 
 PG_FUNCTION_INFO_V1(kvam_merge_partitions);
 
 /*
  * kvam.merge_partitions(regclass, partid int) RETURNS jsonb: merge the
- * partition with its right neighbour.  Owner only.
+ * partition with its right neighbour.  Owner only; not inside a
+ * transaction block.
  */
 Datum
 kvam_merge_partitions(PG_FUNCTION_ARGS)
 {
-	return sql_edit(fcinfo, KvamMergePartitions);
+	return sql_edit(fcinfo, "kvam.merge_partitions()", KvamMergePartitions);
 }

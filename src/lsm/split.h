@@ -57,7 +57,8 @@ extern void KvamSplitPartition(Relation rel, uint32 partid, StringInfo out);
 /*
  * KvamMergePartitions merges partition 'partid' with its right neighbour
  * in the map.  Same errors; also when the merged run list would not fit a
- * manifest.
+ * manifest, and object_not_in_prerequisite_state while the table's stream
+ * is enabled (a merged shard could name only one of its two parents).
  */
 extern void KvamMergePartitions(Relation rel, uint32 partid, StringInfo out);
 
@@ -70,7 +71,8 @@ extern uint64 KvamPartitionBytes(Relation rel, KvamRelInfo *info, int idx);
 /*
  * KvamPartitionAutoMaintain does at most one split (of the largest
  * partition over kvam.partition_split_bytes) or merge (of two adjacent
- * cold partitions both under kvam.partition_merge_bytes) of 'rel', if
+ * cold partitions both under kvam.partition_merge_bytes, unless the
+ * table's stream is enabled) of 'rel', if
  * ShareUpdateExclusiveLock can be had without waiting.  Returns true if
  * it changed the map.  For the auto-admin.
  */
