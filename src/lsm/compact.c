@@ -336,22 +336,43 @@ KvamCompactRoomNeeded(KvamManifest mf)
 /*
  * KvamCompactForRoom: see compact.h.
  */
-void
+bool
 KvamCompactForRoom(Relation rel, KvamRelInfo *info, int idx)
 {
 	KvamManifest mf = KvamManifestTryRead(rel, info, idx);
+	BlockNumber lockblk = info->parts[idx].manifest;
 	bool		needed;
 
 	if (mf == NULL)
-		return;					/* split or merged away */
+		return true;			/* split or merged away */
 	needed = KvamCompactRoomNeeded(mf);
 	pfree(mf);
-	if (needed)
+	if (!needed)
+		return true;
+	elog(DEBUG1, "kvam flush of partition %d of \"%s\" compacts first to make room",
+		 idx, RelationGetRelationName(rel));
+
+	/*
+	 * Take the compaction lock without queueing: a split or merge that
+	 * holds it waits for our claim (lsm/split.c begin_edit), which would be
+	 * a deadlock the lock manager cannot see.  Then the claim goes to it.
+	 * Once held, KvamCompactIfNeeded takes it again (locks are re-entrant).
+	 */
+	while (!ConditionalLockPage(rel, lockblk, ExclusiveLock))
 	{
-		elog(DEBUG1, "kvam flush of partition %d of \"%s\" compacts first to make room",
-			 idx, RelationGetRelationName(rel));
-		(void) KvamCompactIfNeeded(rel, info, idx, true);
+		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_SHARED);
+		bool		editing = (p == NULL || p->editing_pid != 0);
+
+		if (p != NULL)
+			KvamPartRelease(p);
+		if (editing)
+			return false;
+		pg_usleep(10000L);
+		CHECK_FOR_INTERRUPTS();
 	}
+	(void) KvamCompactIfNeeded(rel, info, idx, true);
+	UnlockPage(rel, lockblk, ExclusiveLock);
+	return true;
 }
 
 bool

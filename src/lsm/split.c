@@ -142,16 +142,23 @@ fail_point(const char *name)
 
 /* ---------- draining: writers wait while the partition is emptied ---------- */
 
-/* Clear every draining mark of this backend (no lock: writers re-check). */
+/*
+ * Clear every draining and editing mark of this backend (no lock: writers
+ * and flushers re-check).
+ */
 static void
 undrain_all(void)
 {
 	for (int i = 0; i < KvamShmem->nslots; i++)
+	{
+		if (KvamShmem->parts[i].editing_pid == MyProcPid)
+			KvamShmem->parts[i].editing_pid = 0;
 		if (KvamShmem->parts[i].draining_pid == MyProcPid)
 		{
 			KvamShmem->parts[i].draining_pid = 0;
 			ConditionVariableBroadcast(&KvamShmem->parts[i].cv);
 		}
+	}
 }
 
 static void
@@ -382,6 +389,23 @@ begin_edit(Relation rel, KvamRelInfo *info, const int *idx, int n,
 {
 	for (int i = 0; i < n; i++)
 		LockPage(rel, info->parts[idx[i]].manifest, ExclusiveLock);
+
+	/*
+	 * A flusher holding a claim may need the compaction lock we now hold to
+	 * make room for its run, while KvamFlushPartition waits for that claim:
+	 * the editing mark makes it give the claim up to us instead
+	 * (KvamCompactForRoom), and our own flush compacts under our lock.
+	 */
+	for (int i = 0; i < n; i++)
+	{
+		KvamPart   *p = KvamPartAcquire(rel, info, idx[i], LW_EXCLUSIVE);
+
+		if (p != NULL)
+		{
+			p->editing_pid = MyProcPid;
+			KvamPartRelease(p);
+		}
+	}
 	for (int i = 0; i < n; i++)
 		(void) KvamFlushPartition(rel, info, idx[i]);
 	fail_point("flushed");
