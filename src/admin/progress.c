@@ -75,8 +75,9 @@ typedef struct KvamProgressSlot
 static KvamProgressSlot *slots = NULL;
 static int	nslots = 0;
 
-/* This backend runs a command (VACUUM, kvam.compact) */
+/* This backend runs a command (VACUUM, kvam.compact), of this kind */
 static bool in_command = false;
+static KvamProgressKind command_kind;
 static bool exit_callback_registered = false;
 
 /* kvam.debug_progress_wait */
@@ -284,6 +285,7 @@ KvamProgressCommandBegin(Oid relid, KvamProgressKind kind, int partitions)
 	start_slot(relid, KVAM_NO_PARTID, kind, KVAM_PHASE_INITIALIZING,
 			   partitions);
 	in_command = true;
+	command_kind = kind;
 	if (kind == KVAM_PROGRESS_VACUUM)
 		pgstat_progress_start_command(PROGRESS_COMMAND_VACUUM, relid);
 }
@@ -317,10 +319,10 @@ KvamProgressCommandPhase(KvamProgressPhaseId phase, uint32 partid)
 	{
 		s->partid = partid;
 		s->phase = phase;
-		if (s->kind == KVAM_PROGRESS_VACUUM)
-			pgstat_progress_update_param(PROGRESS_VACUUM_PHASE,
-										 phase_vacuum[phase]);
 	}
+	if (command_kind == KVAM_PROGRESS_VACUUM)
+		pgstat_progress_update_param(PROGRESS_VACUUM_PHASE,
+									 phase_vacuum[phase]);
 	debug_wait(phase);
 }
 
@@ -337,8 +339,7 @@ void
 KvamProgressCommandEnd(void)
 {
 	KvamProgressSlot *s = my_slot();
-	bool		vacuum = s != NULL && in_command &&
-		s->kind == KVAM_PROGRESS_VACUUM;
+	bool		vacuum = in_command && command_kind == KVAM_PROGRESS_VACUUM;
 
 	in_command = false;
 	if (s != NULL)
