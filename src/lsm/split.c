@@ -58,6 +58,7 @@
 #include "access/xact.h"
 #include "access/xloginsert.h"
 #include "catalog/pg_control.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
@@ -88,13 +89,13 @@ void
 KvamSplitInitGucs(void)
 {
 	DefineCustomIntVariable("kvam.partition_split_bytes",
-							"Size of a partition (its runs and L0) above which the auto-admin splits it.",
+							"Estimated live size of a partition above which the auto-admin splits it.",
 							"0 disables automatic splits.",
 							&kvam_partition_split_kb,
 							256 * 1024, 0, INT_MAX, PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("kvam.partition_merge_bytes",
-							"Size below which the auto-admin merges two adjacent cold partitions.",
+							"Estimated live size below which the auto-admin merges two adjacent cold partitions.",
 							"Only while the table has more than kvam.default_partitions partitions; 0 disables automatic merges.",
 							&kvam_partition_merge_kb,
 							16 * 1024, 0, INT_MAX, PGC_SUSET, GUC_UNIT_KB,
@@ -708,46 +709,72 @@ KvamMergePartitions(Relation rel, uint32 partid, StringInfo out)
 /* ---------- policy ---------- */
 
 /*
- * KvamPartitionBytes: see split.h.  A run referenced by partitions split
- * from one parent counts for the share of its key-hash range this
- * reference covers (the range of its keys is read from its head page).
+ * KvamPartitionSize (split.h) measures partition 'idx': 'bytes', its L0
+ * pages and its runs' extents; 'live', what a full compaction would leave
+ * of it, the measure the split and merge policy goes by (issue 3: sizes
+ * that count every overwrite split partitions whose live data is small):
+ *
+ *	- L0 is left out: it is bounded by kvam.memtable_size and the stall
+ *	  bytes, it holds every version of an overwritten key, and a flush
+ *	  turns it into a run, after which the auto-admin evaluates the policy
+ *	  again;
+ *	- a run counts for its bytes x (distinct keys - tombstones) / versions,
+ *	  from its head page: the versions of a key beyond its newest, which
+ *	  compaction purges once no snapshot needs them, and deleted keys do
+ *	  not count;
+ *	- a key in several runs (a newer run overwriting an older one's key)
+ *	  still counts once per run, since runs record nothing about their
+ *	  overlap: in the leveled steady state the levels above the bottom are
+ *	  about 1/fanout of it, so the estimate is that share too high, and a
+ *	  small key set counts once per run, not once per overwrite;
+ *	- a run shared after a split counts for the share of its key-hash range
+ *	  that this reference covers (the run's range from its head page).
+ *
+ * Cost: one head page read per run (in shared buffers in practice).
  */
-uint64
-KvamPartitionBytes(Relation rel, KvamRelInfo *info, int idx)
+void
+KvamPartitionSize(Relation rel, KvamRelInfo *info, int idx, uint64 *bytes,
+				  uint64 *live)
 {
 	KvamManifest mf = KvamManifestRead(rel, info, idx);
-	double		bytes = (double) mf->l0_pages * BLCKSZ;
+	double		all = (double) mf->l0_pages * BLCKSZ;
+	double		kept = 0;
 
 	for (uint32 r = 0; r < mf->nruns; r++)
 	{
 		KvamRunRef *ref = &mf->runs[r];
+		KvamRunHeaderData hdr;
+		StringInfoData first,
+					last;
 		double		share = 1.0;
+		double		run_bytes;
 
-		if (mf->parent != KVAM_NO_PARTID && ref->nblocks > 0)
+		if (ref->nblocks == 0)
+			continue;
+		initStringInfo(&first);
+		initStringInfo(&last);
+		KvamRunReadHeader(rel, ref, &hdr, &first, &last);
+		if (mf->parent != KVAM_NO_PARTID &&
+			first.len >= KVAM_KEY_HASH_BYTES && last.len >= KVAM_KEY_HASH_BYTES)
 		{
-			KvamRunHeaderData hdr;
-			StringInfoData first,
-						last;
+			uint64		f = KvamKeyHashOf(first.data);
+			uint64		l = KvamKeyHashOf(last.data);
 
-			initStringInfo(&first);
-			initStringInfo(&last);
-			KvamRunReadHeader(rel, ref, &hdr, &first, &last);
-			if (first.len >= KVAM_KEY_HASH_BYTES && last.len >= KVAM_KEY_HASH_BYTES)
-			{
-				uint64		f = KvamKeyHashOf(first.data);
-				uint64		l = KvamKeyHashOf(last.data);
-
-				if (l > f)
-					share = ((double) (ref->hash_last - ref->hash_first) + 1.0) /
-						((double) (l - f) + 1.0);
-			}
-			pfree(first.data);
-			pfree(last.data);
+			if (l > f)
+				share = ((double) (ref->hash_last - ref->hash_first) + 1.0) /
+					((double) (l - f) + 1.0);
 		}
-		bytes += Min(share, 1.0) * ref->nblocks * BLCKSZ;
+		pfree(first.data);
+		pfree(last.data);
+		run_bytes = Min(share, 1.0) * ref->nblocks * BLCKSZ;
+		all += run_bytes;
+		if (hdr.nversions > 0 && hdr.nkeys > hdr.ntombstones)
+			kept += run_bytes * (double) (hdr.nkeys - hdr.ntombstones) /
+				(double) hdr.nversions;
 	}
 	pfree(mf);
-	return (uint64) bytes;
+	*bytes = (uint64) all;
+	*live = (uint64) Min(kept, all);
 }
 
 /*
@@ -789,7 +816,10 @@ KvamPartitionAutoMaintain(Relation rel)
 	sizes = palloc(info->npartitions * sizeof(uint64));
 	for (int i = 0; i < (int) info->npartitions; i++)
 	{
-		sizes[i] = KvamPartitionBytes(rel, info, i);
+		uint64		bytes;
+
+		/* splits and merges go by the same measure: the live size */
+		KvamPartitionSize(rel, info, i, &bytes, &sizes[i]);
 		if (split_bytes > 0 && sizes[i] > split_bytes &&
 			(best < 0 || sizes[i] > sizes[best]) &&
 			KvamPartHashHi(info, i) > info->parts[i].hash_lo)
@@ -815,6 +845,62 @@ KvamPartitionAutoMaintain(Relation rel)
 	}
 	pfree(sizes);
 	return false;
+}
+
+/* ---------- policy: SQL ---------- */
+
+PG_FUNCTION_INFO_V1(kvam_partition_sizes);
+
+/*
+ * kvam.partition_sizes(regclass) RETURNS SETOF (partition, bytes,
+ * live_bytes): the policy's measures of every partition (KvamPartitionSize).
+ */
+Datum
+kvam_partition_sizes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Relation	rel;
+	KvamRelInfo *info;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rel = KvamOpenTable(PG_GETARG_OID(0), AccessShareLock, false);
+	/* the map cannot change while we list it */
+	KvamMapLock(rel, ShareLock);
+	info = KvamMetaReadMap(rel);
+	for (int i = 0; i < (int) info->npartitions; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {0};
+		uint64		bytes,
+					live;
+
+		KvamPartitionSize(rel, info, i, &bytes, &live);
+		values[0] = Int32GetDatum((int32) info->parts[i].partid);
+		values[1] = Int64GetDatum((int64) bytes);
+		values[2] = Int64GetDatum((int64) live);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	KvamMapUnlock(rel, ShareLock);
+	relation_close(rel, AccessShareLock);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(kvam_maintain_partitions);
+
+/*
+ * kvam.maintain_partitions(regclass) RETURNS boolean: one evaluation of the
+ * auto-admin's split and merge policy for the table, now, with this
+ * session's settings (KvamPartitionAutoMaintain).  Owner only.
+ */
+Datum
+kvam_maintain_partitions(PG_FUNCTION_ARGS)
+{
+	Relation	rel = KvamOpenTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock,
+									true);
+	bool		changed = KvamPartitionAutoMaintain(rel);
+
+	relation_close(rel, NoLock);
+	PG_RETURN_BOOL(changed);
 }
 
 /* ---------- SQL ---------- */
