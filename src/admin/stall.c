@@ -123,7 +123,9 @@ KvamWriteThrottle(Relation rel, KvamRelInfo *info, int idx)
 		if (p->has_frozen && p->flush_pid == 0 && fallback)
 		{
 			KvamPartRelease(p);
-			(void) KvamFlushFrozen(rel, info, idx);
+			if (KvamFlushFrozen(rel, info, idx) < 0)
+				pg_usleep(10000L);	/* someone else has it, or a split
+									 * or merge is about to */
 			if (!admin)
 				(void) KvamCompactIfNeeded(rel, info, idx, false);
 			else

@@ -107,7 +107,7 @@ KvamSplitInitGucs(void)
 							   PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 	DefineCustomStringVariable("kvam.split_pause_at",
 							   "Test only: pause partition splits and merges at a named point.",
-							   "draining: with the partitions marked draining, wait until the advisory lock keyed by the table's OID is free.",
+							   "locked: holding the partitions' compaction locks, before flushing them; draining: with the partitions marked draining.  Either waits until the advisory lock keyed by the table's OID is free.",
 							   &kvam_split_pause_at, "",
 							   PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 }
@@ -407,6 +407,8 @@ begin_edit(Relation rel, KvamRelInfo *info, const int *idx, int n,
 			KvamPartRelease(p);
 		}
 	}
+	if (pause_point("locked"))
+		pause_here(rel);
 	for (int i = 0; i < n; i++)
 		(void) KvamFlushPartition(rel, info, idx[i]);
 	fail_point("flushed");
