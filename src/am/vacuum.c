@@ -27,6 +27,7 @@
 #include "access/multixact.h"
 #include "access/relation.h"
 #include "access/transam.h"
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "access/xloginsert.h"
 #include "catalog/namespace.h"
@@ -41,6 +42,7 @@
 #include "am/kvam_am.h"
 #include "am/maintain.h"
 #include "kvam.h"
+#include "lsm/relocate.h"
 #include "lsm/space.h"
 
 static inline void
@@ -154,6 +156,7 @@ KvamVacuumRel(Relation rel, VacuumParams *params,
 	MultiXactId multi_cutoff;
 	TransactionId new_frozen;
 	KvamCompactStats stats;
+	KvamRelocateStats moved;
 	double		live = 0,
 				versions = 0,
 				bottom_versions = 0;
@@ -218,8 +221,14 @@ KvamVacuumRel(Relation rel, VacuumParams *params,
 	}
 
 	swept = KvamSpaceSweep(rel, info);
+	memset(&moved, 0, sizeof(moved));
 	if (params->truncate != VACOPTVALUE_DISABLED)
+	{
+		/* move tail runs lower if the cut is worth it (lsm/relocate.h) */
+		KvamRelocateTail(rel, info, (BlockNumber) kvam_vacuum_move_limit,
+						 true, &moved);
 		cut = KvamSpaceTruncate(rel, info);
+	}
 
 	/*
 	 * Durable before returning (XactLastRecEnd: the end of this backend's
@@ -240,14 +249,15 @@ KvamVacuumRel(Relation rel, VacuumParams *params,
 						 (PgStat_Counter) live,
 						 (PgStat_Counter) Max(versions - bottom_versions, 0));
 	ereport(elevel,
-			(errmsg("kvam vacuum of \"%s\": %d compactions, %llu versions in, %llu out, %llu purged, %llu aborted, %llu tombstones dropped, %llu frozen; %u blocks reclaimed, %u truncated",
+			(errmsg("kvam vacuum of \"%s\": %d compactions, %llu versions in, %llu out, %llu purged, %llu aborted, %llu tombstones dropped, %llu frozen; %u blocks reclaimed, %d runs of %u blocks moved, %u blocks truncated",
 					RelationGetRelationName(rel), stats.steps,
 					(unsigned long long) stats.versions_in,
 					(unsigned long long) stats.versions_out,
 					(unsigned long long) stats.purged,
 					(unsigned long long) stats.aborted,
 					(unsigned long long) stats.tombstones,
-					(unsigned long long) stats.frozen, swept, cut)));
+					(unsigned long long) stats.frozen, swept,
+					moved.runs, moved.blocks, cut)));
 }
 
 /* ---------- kvam.compact() ---------- */
@@ -257,7 +267,15 @@ PG_FUNCTION_INFO_V1(kvam_compact);
 /*
  * kvam.compact(regclass) RETURNS jsonb: flush every partition, merge all
  * its runs into the bottom level (purging and freezing), sweep orphan
- * pages.  Owner only.  Returns the statistics.
+ * pages, move the runs at the end of the file into free space lower down
+ * (no bound: the compaction rewrote every run anyway) and cut the free
+ * tail off if an AccessExclusiveLock is free.  Owner only.  Returns the
+ * statistics.
+ *
+ * It takes an xid, so that the space its compactions retire is retired
+ * under it and becomes reusable (to the next VACUUM's relocation, say) as
+ * soon as it commits and older snapshots are gone; without one the
+ * retirement would wait for the next xid to be assigned and finish.
  */
 Datum
 kvam_compact(PG_FUNCTION_ARGS)
@@ -265,18 +283,23 @@ kvam_compact(PG_FUNCTION_ARGS)
 	Relation	rel;
 	KvamRelInfo *info;
 	KvamCompactStats stats;
+	KvamRelocateStats moved;
 	BlockNumber swept;
+	BlockNumber cut;
 	StringInfoData out;
 
 	rel = KvamOpenTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, true);
 	info = KvamRelGetInfo(rel);
 	memset(&stats, 0, sizeof(stats));
+	(void) GetTopTransactionId();
 	for (int i = 0; i < info->npartitions; i++)
 	{
 		flush_partition(rel, info, i);
 		KvamCompactPartition(rel, info, i, KVAM_COMPACT_FULL, true, &stats);
 	}
 	swept = KvamSpaceSweep(rel, info);
+	KvamRelocateTail(rel, info, InvalidBlockNumber, false, &moved);
+	cut = KvamSpaceTruncate(rel, info);
 	/*
 	 * Durable before returning (XactLastRecEnd: the end of this backend's
 	 * last record; GetXLogInsertRecPtr() can point past a page header
@@ -292,7 +315,8 @@ kvam_compact(PG_FUNCTION_ARGS)
 					 "\"versions_in\": %llu, \"versions_out\": %llu, "
 					 "\"purged\": %llu, \"aborted\": %llu, \"tombstones\": %llu, "
 					 "\"frozen\": %llu, \"blocks_in\": %llu, \"blocks_out\": %llu, "
-					 "\"blocks_reclaimed\": %u}",
+					 "\"blocks_reclaimed\": %u, \"runs_moved\": %d, "
+					 "\"blocks_moved\": %u, \"blocks_truncated\": %u}",
 					 stats.steps, stats.runs_in, stats.runs_out,
 					 (unsigned long long) stats.versions_in,
 					 (unsigned long long) stats.versions_out,
@@ -301,6 +325,7 @@ kvam_compact(PG_FUNCTION_ARGS)
 					 (unsigned long long) stats.tombstones,
 					 (unsigned long long) stats.frozen,
 					 (unsigned long long) stats.blocks_in,
-					 (unsigned long long) stats.blocks_out, swept);
+					 (unsigned long long) stats.blocks_out, swept,
+					 moved.runs, moved.blocks, cut);
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data)));
 }
