@@ -146,12 +146,13 @@ run_at(TailRun *runs, int n, BlockNumber blk)
 /*
  * fits: would runs tail[0..k-1], placed one after the other by first fit
  * in the extents 'ext' (a scratch copy is used), all end at or before
- * 'limit'?
+ * 'limit'?  Sets *top to the end of the highest one placed.
  */
 static bool
 fits(const KvamFreeExtent *ext, int next, KvamFreeExtent *scratch,
-	 const TailRun *tail, int k, BlockNumber limit)
+	 const TailRun *tail, int k, BlockNumber limit, BlockNumber *top)
 {
+	*top = 0;
 	memcpy(scratch, ext, next * sizeof(KvamFreeExtent));
 	for (int j = 0; j < k; j++)
 	{
@@ -165,6 +166,7 @@ fits(const KvamFreeExtent *ext, int next, KvamFreeExtent *scratch,
 				continue;
 			if (e->start > limit || limit - e->start < tail[j].nblocks)
 				break;
+			*top = Max(*top, e->start + tail[j].nblocks);
 			e->start += tail[j].nblocks;
 			e->nblocks -= tail[j].nblocks;
 			placed = true;
@@ -394,6 +396,7 @@ KvamRelocateTail(Relation rel, KvamRelInfo *info, BlockNumber max_blocks,
 	TailRun    *runs;
 	int			nruns;
 	TailRun    *tail;
+	BlockNumber *cutpt;
 	int			ntail = 0;
 	BlockNumber tailfree;		/* free blocks at the very end */
 	BlockNumber blk;
@@ -403,6 +406,7 @@ KvamRelocateTail(Relation rel, KvamRelInfo *info, BlockNumber max_blocks,
 	int			best = 0;
 	BlockNumber moved = 0;
 	BlockNumber limit;
+	BlockNumber newend = 0;
 
 	memset(stats, 0, sizeof(*stats));
 	if (nblocks < 2 || max_blocks == 0)
@@ -412,42 +416,52 @@ KvamRelocateTail(Relation rel, KvamRelInfo *info, BlockNumber max_blocks,
 	KvamSpaceBlockMap(rel, info, nblocks, owner, NULL, NULL);
 	runs = all_runs(rel, info, &nruns);
 
-	/* the tail: free blocks and whole runs, from the end down */
+	/*
+	 * The tail: free blocks and whole runs, from the end down.  cutpt[k]
+	 * is where the cut would stop once tail[0..k] are gone: the end of
+	 * what lies below tail[k] and the free blocks under it.
+	 */
 	tail = palloc(Max(nruns, 1) * sizeof(TailRun));
+	cutpt = palloc(Max(nruns, 1) * sizeof(BlockNumber));
 	blk = nblocks - 1;
 	while (blk > 0 && owner[blk] == KVAM_OWN_FREE)
 		blk--;
 	tailfree = nblocks - 1 - blk;
 	while (blk > 0)
 	{
-		TailRun    *r;
+		TailRun    *r = NULL;
 
-		if (owner[blk] == KVAM_OWN_FREE)
-		{
-			blk--;
-			continue;
-		}
-		if (owner[blk] != KVAM_OWN_RUN ||
-			(r = run_at(runs, nruns, blk)) == NULL ||
-			r->head + r->nblocks - 1 != blk || r->head == 0)
+		if (owner[blk] == KVAM_OWN_RUN)
+			r = run_at(runs, nruns, blk);
+		if (r == NULL || r->head + r->nblocks - 1 != blk || r->head == 0)
 			break;
-		tail[ntail++] = *r;
+		tail[ntail] = *r;
 		blk = r->head - 1;
+		while (blk > 0 && owner[blk] == KVAM_OWN_FREE)
+			blk--;
+		cutpt[ntail++] = blk + 1;
 	}
 	pfree(owner);
 
-	/* the longest prefix that fits below itself, within the bound */
+	/*
+	 * The longest prefix that fits below itself, within the bound.  Its
+	 * runs land below the last one's head; the file can then end at the
+	 * higher of the highest landing and what stays under the tail.
+	 */
 	ext = KvamSpaceReusable(rel, info, &next);
 	scratch = palloc(Max(next, 1) * sizeof(KvamFreeExtent));
 	for (int k = 1; k <= ntail; k++)
 	{
+		BlockNumber top;
+
 		if (max_blocks != InvalidBlockNumber &&
 			moved + tail[k - 1].nblocks > max_blocks)
 			break;
-		if (!fits(ext, next, scratch, tail, k, tail[k - 1].head))
+		if (!fits(ext, next, scratch, tail, k, tail[k - 1].head, &top))
 			break;
 		moved += tail[k - 1].nblocks;
 		best = k;
+		newend = Max(top, cutpt[k - 1]);
 	}
 	pfree(scratch);
 	pfree(ext);
@@ -455,10 +469,10 @@ KvamRelocateTail(Relation rel, KvamRelInfo *info, BlockNumber max_blocks,
 		goto done;
 	limit = tail[best - 1].head;
 	if (worth_it &&
-		nblocks - limit - tailfree < RELOCATE_MIN_GAIN &&
-		nblocks - limit - tailfree < nblocks / RELOCATE_GAIN_FRACTION)
+		nblocks - newend - tailfree < RELOCATE_MIN_GAIN &&
+		nblocks - newend - tailfree < nblocks / RELOCATE_GAIN_FRACTION)
 		goto done;
-	stats->cut = nblocks - limit;
+	stats->cut = nblocks - newend;
 
 	for (int k = 0; k < best; k++)
 	{
@@ -476,6 +490,7 @@ KvamRelocateTail(Relation rel, KvamRelInfo *info, BlockNumber max_blocks,
 		fail_point("truncate");
 
 done:
+	pfree(cutpt);
 	pfree(tail);
 	pfree(runs);
 }

@@ -22,13 +22,14 @@
  *	  in a run (a manifest, an L0 page, a page being written stops it);
  *	- only a prefix from the end, T1 (the last run), T2, ..., Tk, such that
  *	  all of T1..Tk fit, first fit from the start of the file, into
- *	  extents that are reusable now and end below Tk's head: a run is moved
- *	  only if the file can then shrink by at least its own size (never a
- *	  move that does not let the file shrink);
+ *	  extents that are reusable now and end below Tk's head: a run is
+ *	  moved only if the file can then shrink by at least its own size
+ *	  (never a move that does not let the file shrink);
  *	- at most 'max_blocks' blocks of runs per call: VACUUM passes
  *	  kvam.vacuum_move_limit (default 1GB; a longer tail takes several
  *	  VACUUMs), kvam.compact() no bound (it rewrites every run anyway);
- *	- VACUUM moves only when the cut is worth it by heap's own rule
+ *	- VACUUM moves only when the cut it adds (beyond the free tail it
+ *	  can cut anyway) is worth it by heap's own truncation rule
  *	  (vacuumlazy.c: at least 1000 blocks or 1/16 of the relation).
  * Space retired by the caller's own transaction is not reusable yet, so a
  * full compaction's freed input serves only the next VACUUM.
