@@ -57,6 +57,17 @@ SELECT kvam.compact('s') IS NOT NULL AS compacted;
 VACUUM s;
 SELECT * FROM kvam.check('s');
 SELECT count(*) FROM s;
+-- inside a transaction block kvam.compact never cuts the file: a cursor
+-- of the transaction may still read what its compactions retired
+BEGIN;
+DECLARE cur CURSOR FOR SELECT sk FROM s WHERE pk = 'q' ORDER BY sk;
+FETCH 2 FROM cur;
+DELETE FROM s WHERE pk = 'q';
+SELECT c->>'blocks_truncated' AS truncated FROM kvam.compact('s') c;
+FETCH 2 FROM cur;
+COMMIT;
+SELECT count(*) FROM s;
+SELECT * FROM kvam.check('s');
 DROP TABLE s;
 
 -- The same on a permanent table (WAL-logged; the auto-admin may compact

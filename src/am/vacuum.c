@@ -269,8 +269,8 @@ PG_FUNCTION_INFO_V1(kvam_compact);
  * its runs into the bottom level (purging and freezing), sweep orphan
  * pages, move the runs at the end of the file into free space lower down
  * (no bound: the compaction rewrote every run anyway) and cut the free
- * tail off if an AccessExclusiveLock is free.  Owner only.  Returns the
- * statistics.
+ * tail off if an AccessExclusiveLock is free (outside a transaction block
+ * only).  Owner only.  Returns the statistics.
  *
  * It takes an xid, so that the space its compactions retire is retired
  * under it and becomes reusable (to the next VACUUM's relocation, say) as
@@ -299,7 +299,15 @@ kvam_compact(PG_FUNCTION_ARGS)
 	}
 	swept = KvamSpaceSweep(rel, info);
 	KvamRelocateTail(rel, info, InvalidBlockNumber, false, &moved);
-	cut = KvamSpaceTruncate(rel, info);
+
+	/*
+	 * Cut the tail only as VACUUM would: not inside a transaction block,
+	 * nor while this backend still uses the relation elsewhere (a cursor
+	 * could hold TIDs in the pages the compactions just retired).
+	 */
+	cut = 0;
+	if (!IsTransactionBlock() && rel->rd_refcnt == 1)
+		cut = KvamSpaceTruncate(rel, info);
 	/*
 	 * Durable before returning (XactLastRecEnd: the end of this backend's
 	 * last record; GetXLogInsertRecPtr() can point past a page header
