@@ -1,7 +1,8 @@
 -- Run relocation (src/lsm/relocate.c): after most rows are deleted,
 -- kvam.compact leaves its output runs at the end of the file (the space it
--- frees is not reusable before it commits); VACUUM then moves them into
--- the free space lower down and cuts the tail off.
+-- frees is not reusable before it commits), so VACUUM alone can cut
+-- little; with relocation it moves them into the free space lower down and
+-- cuts the tail off.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS kvam;
 RESET client_min_messages;
@@ -19,19 +20,18 @@ INSERT INTO s SELECT 'p' || (g % 61), g, repeat('x', 100) || g FROM generate_ser
 SELECT kvam.compact('s') IS NOT NULL AS compacted;
 VACUUM s;
 DELETE FROM s WHERE sk % 10 <> 0;
-SELECT (c->>'compactions')::int > 0 AS compacted FROM kvam.compact('s') c;
+SELECT (c->>'compactions')::int > 0 AS compacted, (c->>'runs_moved')::int AS moved
+FROM kvam.compact('s') c;
+-- relocation off: VACUUM cuts only the free space above the last run
+SET kvam.vacuum_move_limit = 0;
+VACUUM s;
+RESET kvam.vacuum_move_limit;
 SELECT pg_relation_size('s') / 8192 AS blocks_compacted \gset
 SELECT sum(blocks) AS run_blocks FROM kvam.runs('s') \gset
 -- the runs are a tenth of the file, and the last of them ends it
 SELECT :blocks_compacted > 10 * :run_blocks AS file_much_larger,
        max(head_block + blocks) = :blocks_compacted AS run_at_the_end
 FROM kvam.runs('s');
-
--- relocation off: VACUUM cannot cut anything
-SET kvam.vacuum_move_limit = 0;
-VACUUM s;
-SELECT pg_relation_size('s') / 8192 = :blocks_compacted AS unchanged;
-RESET kvam.vacuum_move_limit;
 
 -- relocation on: the runs move down, the tail goes
 VACUUM s;
@@ -57,13 +57,13 @@ SELECT kvam.compact('s') IS NOT NULL AS compacted;
 VACUUM s;
 SELECT * FROM kvam.check('s');
 SELECT count(*) FROM s;
--- inside a transaction block kvam.compact never cuts the file: a cursor
--- of the transaction may still read what its compactions retired
+-- a cursor of the transaction that compacts (and may move runs) still
+-- reads what it saw: retired extents wait for its end
 BEGIN;
 DECLARE cur CURSOR FOR SELECT sk FROM s WHERE pk = 'q' ORDER BY sk;
 FETCH 2 FROM cur;
 DELETE FROM s WHERE pk = 'q';
-SELECT c->>'blocks_truncated' AS truncated FROM kvam.compact('s') c;
+SELECT kvam.compact('s') IS NOT NULL AS compacted;
 FETCH 2 FROM cur;
 COMMIT;
 SELECT count(*) FROM s;

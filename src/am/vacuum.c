@@ -267,10 +267,13 @@ PG_FUNCTION_INFO_V1(kvam_compact);
 /*
  * kvam.compact(regclass) RETURNS jsonb: flush every partition, merge all
  * its runs into the bottom level (purging and freezing), sweep orphan
- * pages, move the runs at the end of the file into free space lower down
- * (no bound: the compaction rewrote every run anyway) and cut the free
- * tail off if an AccessExclusiveLock is free (outside a transaction block
- * only).  Owner only.  Returns the statistics.
+ * pages, and move the runs at the end of the file into free space lower
+ * down (no bound: the compaction rewrote every run anyway).  Owner only.
+ * Returns the statistics.
+ *
+ * It does not cut the file: that is VACUUM's, whose truncation takes an
+ * AccessExclusiveLock (which hot-standby readers of the table conflict
+ * with) and obeys the vacuum_truncate reloption and VACUUM (TRUNCATE).
  *
  * It takes an xid, so that the space its compactions retire is retired
  * under it and becomes reusable (to the next VACUUM's relocation, say) as
@@ -285,7 +288,6 @@ kvam_compact(PG_FUNCTION_ARGS)
 	KvamCompactStats stats;
 	KvamRelocateStats moved;
 	BlockNumber swept;
-	BlockNumber cut;
 	StringInfoData out;
 
 	rel = KvamOpenTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, true);
@@ -299,15 +301,6 @@ kvam_compact(PG_FUNCTION_ARGS)
 	}
 	swept = KvamSpaceSweep(rel, info);
 	KvamRelocateTail(rel, info, InvalidBlockNumber, false, &moved);
-
-	/*
-	 * Cut the tail only as VACUUM would: not inside a transaction block,
-	 * nor while this backend still uses the relation elsewhere (a cursor
-	 * could hold TIDs in the pages the compactions just retired).
-	 */
-	cut = 0;
-	if (!IsTransactionBlock() && rel->rd_refcnt == 1)
-		cut = KvamSpaceTruncate(rel, info);
 	/*
 	 * Durable before returning (XactLastRecEnd: the end of this backend's
 	 * last record; GetXLogInsertRecPtr() can point past a page header
@@ -324,7 +317,7 @@ kvam_compact(PG_FUNCTION_ARGS)
 					 "\"purged\": %llu, \"aborted\": %llu, \"tombstones\": %llu, "
 					 "\"frozen\": %llu, \"blocks_in\": %llu, \"blocks_out\": %llu, "
 					 "\"blocks_reclaimed\": %u, \"runs_moved\": %d, "
-					 "\"blocks_moved\": %u, \"blocks_truncated\": %u}",
+					 "\"blocks_moved\": %u}",
 					 stats.steps, stats.runs_in, stats.runs_out,
 					 (unsigned long long) stats.versions_in,
 					 (unsigned long long) stats.versions_out,
@@ -334,6 +327,6 @@ kvam_compact(PG_FUNCTION_ARGS)
 					 (unsigned long long) stats.frozen,
 					 (unsigned long long) stats.blocks_in,
 					 (unsigned long long) stats.blocks_out, swept,
-					 moved.runs, moved.blocks, cut);
+					 moved.runs, moved.blocks);
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data)));
 }

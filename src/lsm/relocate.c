@@ -280,6 +280,9 @@ publish(Relation rel, KvamRelInfo *info, const TailRun *t, int *idx, int n,
 	}
 	if (ok)
 	{
+		/* more block references than the default: reserve outside the section */
+		if (RelationNeedsWAL(rel) && n > XLR_NORMAL_MAX_BLOCK_ID)
+			XLogEnsureRecordSpace(n - 1, 0);
 		START_CRIT_SECTION();
 		for (int i = 0; i < n; i++)
 		{

@@ -11,8 +11,9 @@
 #	  once with ERROR followed by "pg_ctl stop -m immediate", once with a
 #	  PANIC.  After every restart the kvam tables equal their heap oracles,
 #	  kvam.check finds at most orphan pages (none after a VACUUM), and that
-#	  VACUUM shrinks the file to about its runs.  Last, a run shared by the
-#	  two children of a split is moved: both manifests follow it.
+#	  VACUUM shrinks the file to about its runs.  Last, runs shared by the
+#	  descendants of three rounds of splits are moved: every manifest
+#	  follows.
 
 use strict;
 use warnings;
@@ -54,7 +55,8 @@ sub run_blocks
 # the first compaction's runs held (not reusable before kvam.compact ends)
 sub tail_runs
 {
-	my ($r) = @_;
+	my ($r, $runsize) = @_;
+	my $set = $runsize ? "SET kvam.compaction_run_size = '$runsize';" : '';
 	my ($from, $to) = ($r * 100000 + 1, $r * 100000 + 30000);
 
 	$node->safe_psql($db, dual_ab(sub { insert_rows($_[0], $from, $to, "r$r") }));
@@ -62,7 +64,7 @@ sub tail_runs
 	$node->safe_psql($db, 'VACUUM k_a; VACUUM k_b;');
 	$node->safe_psql($db,
 		dual_ab(sub { qq{DELETE FROM {T} WHERE item->>'tag' = 'r$r' AND (item->>'i')::int % 10 <> 0} }));
-	$node->safe_psql($db, q{SELECT kvam.compact('k_a'), kvam.compact('k_b')});
+	$node->safe_psql($db, qq{$set SELECT kvam.compact('k_a'), kvam.compact('k_b')});
 	my $end = $node->safe_psql($db,
 		q{SELECT max(head_block + blocks) = pg_relation_size('k_a') / 8192 FROM kvam.runs('k_a')});
 	is($end, 't', "round $r: a run ends the file of k_a");
@@ -115,15 +117,21 @@ for my $point (qw(publish retire truncate))
 	}
 }
 
-# A run shared by the children of a split moves once, for both.
+# A run shared by the descendants of splits moves once, for all of them
+# (one run per partition, three rounds of splits: up to 8 manifests in
+# one WAL record).
 $round++;
-tail_runs($round);
-my $split = $node->safe_psql($db, q{SELECT kvam.split_partition('k_a', 0) ? 'children'});
-is($split, 't', 'partition 0 of k_a split');
+tail_runs($round, '64MB');
+for my $gen (1 .. 3)
+{
+	$node->safe_psql($db, q{
+		SELECT kvam.split_partition('k_a', partition)
+		FROM (SELECT DISTINCT partition FROM kvam.partitions('k_a')) p});
+}
 my $shared = $node->safe_psql($db, q{
-	SELECT count(*) FROM (SELECT run_id, head_block FROM kvam.runs('k_a')
-	                      GROUP BY 1, 2 HAVING count(*) > 1) s});
-ok($shared > 0, "the children share $shared runs");
+	SELECT max(n) FROM (SELECT count(*) AS n FROM kvam.runs('k_a')
+	                    GROUP BY run_id, head_block) s});
+ok($shared > 5, "a run is shared by $shared partitions");
 my $before = blocks('k_a');
 $node->safe_psql($db, 'VACUUM k_a');
 my ($after, $runs) = (blocks('k_a'), run_blocks('k_a'));
