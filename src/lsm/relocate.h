@@ -14,8 +14,11 @@
  * references it (partitions split from one parent share runs) in one
  * WAL record, and retires the old extent through the free map, so that
  * readers that took their view of a manifest before keep reading intact
- * pages until no snapshot of that time is left.  The caller then cuts the
- * tail (KvamSpaceTruncate).
+ * pages until no snapshot of that time is left.  VACUUM then cuts the
+ * tail (KvamSpaceTruncate); kvam.compact() moves runs but leaves the cut,
+ * whose AccessExclusiveLock cancels hot-standby readers, to VACUUM.  A
+ * run referenced by more manifests than one WAL record has block slots
+ * for (XLR_MAX_BLOCK_ID) stays where it is.
  *
  * THE RULE (what is moved):
  *	- only the tail: the runs above the last block that is neither free nor
@@ -84,8 +87,8 @@ extern int	kvam_vacuum_move_limit;
  * file header says, at most 'max_blocks' blocks of them (InvalidBlockNumber:
  * no bound); with 'worth_it', only when the cut would pass heap's
  * truncation threshold.  Caller holds ShareUpdateExclusiveLock (or
- * stronger) on 'rel', no partition, compaction or buffer lock, and
- * truncates afterwards.  Waits for compactions of the partitions whose
+ * stronger) on 'rel', no partition, compaction or buffer lock; the tail
+ * is cut by KvamSpaceTruncate afterwards, if at all.  Waits for compactions of the partitions whose
  * runs it moves.  Fills *stats.  Raises errors of I/O or corruption; an
  * error leaves at most one run copied but unpublished (orphan pages) or
  * published but not retired (an orphan extent).
