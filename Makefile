@@ -38,7 +38,7 @@ kvam--0.1.sql: $(sort $(wildcard sql/install/*.sql))
 
 # Test and demo targets: see scripts/test.sh and scripts/run.sh for the
 # environment knobs (KVAM_TESTS, KVAM_REGRESS, KVAM_EXTRA_CONF, ...).
-.PHONY: run test test-regress test-isolation test-tap test-walcheck bench bench-api bench-decode bench-cluster bench-amp
+.PHONY: run test test-regress test-isolation test-tap test-walcheck test-valgrind bench bench-api bench-decode bench-cluster bench-amp
 run:
 	./scripts/run.sh
 
@@ -57,6 +57,11 @@ test-tap:
 # The whole suite with wal_consistency_checking = 'kvam'.
 test-walcheck:
 	KVAM_EXTRA_CONF=test/walcheck.conf ./scripts/test.sh
+
+# regress and isolation with every server under valgrind memcheck (slow:
+# about 20x); errors in kvam code fail it.  KVAM_TESTS/KVAM_REGRESS narrow it.
+test-valgrind:
+	KVAM_VALGRIND=1 KVAM_TESTS="$${KVAM_TESTS:-regress isolation}" ./scripts/test.sh
 
 # kvam vs heap benchmark; writes bench/results/ and docs/benchmarks.md.
 # Arguments: make bench BENCH_ARGS="--items 1000000,10000000 --reps 3"

@@ -6,7 +6,8 @@
 #   2. make install into the system PostgreSQL 15 (with sudo unless root).
 #   3. A Debian cluster 15/kvam on port 5433 (pg_createcluster; reused when it
 #      exists, whatever its port), run by the "postgres" OS user, with
-#      conf.d/kvam.conf: shared_preload_libraries = 'kvam', wal_level = logical.
+#      conf.d/kvam.conf: shared_preload_libraries = 'kvam', wal_level = logical,
+#      wal_compression = lz4.
 #      Started, or restarted so that the freshly installed kvam.so is loaded.
 #   4. Database "kvam", dropped and recreated on every run (the on-disk format
 #      still changes), then scripts/demo.sql is run in it.  A non-root caller
@@ -95,6 +96,9 @@ confdir=/etc/postgresql/$PGVER/$CLUSTER/conf.d
 # Written by kvam's scripts/run.sh on every run; edits are lost.
 shared_preload_libraries = 'kvam'
 wal_level = logical
+# kvam's WAL is mostly full-page images of new runs: lz4 roughly halves it
+# (docs/benchmarks-amp.md, "WAL compression")
+wal_compression = lz4
 EOF
 # the trusted output plugins list (a setting of Debian's PostgreSQL 15 build):
 # let the kvam stream plugin be used

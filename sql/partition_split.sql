@@ -127,5 +127,27 @@ SET ROLE pg_monitor;
 SELECT kvam.split_partition('s', 7);
 RESET ROLE;
 
+-- not inside a transaction block (explicit or implicit), where ROLLBACK
+-- would seem to undo it: a split or merge takes effect at once
+SELECT count(*) AS partitions FROM kvam.partitions('s');
+BEGIN;
+SELECT kvam.split_partition('s', (SELECT min(partition) FROM kvam.partitions('s')));
+ROLLBACK;
+SELECT 1 AS one \; SELECT kvam.merge_partitions('s', (SELECT min(partition) FROM kvam.partitions('s')));
+SELECT count(*) AS partitions FROM kvam.partitions('s');
+-- flush and compact are allowed anywhere: physical, no logical effect
+BEGIN;
+UPDATE s SET v = 'rolled back' WHERE pk = 'late';
+SELECT kvam.flush('s') > 0 AS flushed;
+SELECT (kvam.compact('s')->>'compactions')::int > 0 AS compacted;
+ROLLBACK;
+SELECT v FROM s WHERE pk = 'late';
+-- a statement that fails after the split returned does not undo it
+SELECT kvam.split_partition('s', (SELECT min(partition) FROM kvam.partitions('s'))) ? 'children',
+       1 / (random() * 0)::int;
+SELECT count(*) AS partitions FROM kvam.partitions('s');
+SELECT * FROM same();
+SELECT * FROM kvam.check('s');
+
 DROP VIEW parts;
 DROP TABLE s;

@@ -125,6 +125,7 @@ define_gucs(void)
 							0, 0, 600 * 1000,
 							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
+	KvamProgressInitGucs();
 }
 
 /*

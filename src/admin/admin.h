@@ -10,7 +10,8 @@
  *				 partition slots and starts one worker per database with work
  *	  worker.c	 a per-database worker: flushes frozen memtables and compacts
  *	  stall.c	 what writers do after an append: freeze, queue, throttle
- *	  progress.c kvam.stat_progress: one slot per backend running a flush
+ *	  progress.c kvam.stat_progress: one slot per backend running a flush,
+ *				 a compaction, VACUUM or kvam.compact()
  *
  * Invariants: nothing here holds a partition lock across I/O; a writer
  * waits on a partition's condition variable only with no kvam lock held
@@ -104,24 +105,46 @@ extern PGDLLEXPORT void KvamWorkerMain(Datum arg);
 
 typedef enum KvamProgressKind
 {
-	KVAM_PROGRESS_FLUSH,
-	KVAM_PROGRESS_COMPACT
+	KVAM_PROGRESS_FLUSH,		/* a flush of one partition */
+	KVAM_PROGRESS_COMPACT,		/* an automatic compaction of one */
+	KVAM_PROGRESS_VACUUM,		/* command: VACUUM of a kvam table */
+	KVAM_PROGRESS_COMPACT_TABLE /* command: kvam.compact() */
 } KvamProgressKind;
 
 typedef enum KvamProgressPhaseId
 {
-	KVAM_PHASE_READING,			/* reading memtable / runs, building */
-	KVAM_PHASE_WRITING,			/* writing and WAL-logging the run */
-	KVAM_PHASE_PUBLISHING		/* waiting for the lock, editing manifest */
+	/* a flush or automatic compaction on its own */
+	KVAM_PHASE_READING,			/* flush: reading the memtable, building */
+	KVAM_PHASE_WRITING,			/* flush: writing and WAL-logging the run */
+	KVAM_PHASE_PUBLISHING,		/* waiting for the lock, editing manifest */
+	KVAM_PHASE_MERGING,			/* compaction: merging runs into new ones */
+	/* a command (VACUUM, kvam.compact) */
+	KVAM_PHASE_INITIALIZING,
+	KVAM_PHASE_SCANNING_L0,		/* VACUUM: oldest xmin of a partition's L0 */
+	KVAM_PHASE_FLUSHING,		/* flushing a partition's L0 into a run */
+	KVAM_PHASE_COMPACTING,		/* compacting a partition (purge, freeze) */
+	KVAM_PHASE_SWEEPING,		/* sweeping orphan pages to the free map */
+	KVAM_PHASE_TRUNCATING,		/* cutting free space off the end */
+	KVAM_PHASE_FINAL_CLEANUP	/* VACUUM: statistics, relfrozenxid */
 } KvamProgressPhaseId;
+
+/* The advisory lock kvam.debug_progress_wait waits on ("kvam" in ASCII) */
+#define KVAM_PROGRESS_WAIT_KEY	INT64CONST(0x6B76616D)
 
 /* Shared memory needed by the progress slots, and their initialisation. */
 extern Size KvamProgressShmemSize(void);
 extern void KvamProgressShmemInit(void *base, bool found);
 
+/* KvamProgressInitGucs defines kvam.debug_progress_wait (_PG_init). */
+extern void KvamProgressInitGucs(void);
+
 /*
- * Progress reporting of this backend's flush or compaction.  Begin fills the
- * backend's slot, End clears it (also safe when nothing was begun).
+ * Progress reporting of this backend's flush or compaction of one
+ * partition.  Begin fills the backend's slot, End clears it (also safe
+ * when nothing was begun); Phase sets a run phase.  Inside a command
+ * (below) Begin only sets the command's partition and phase ("flushing",
+ * "compacting"), and Phase and End do nothing.  The counters add to
+ * whatever the slot shows (the command's totals inside a command).
  */
 extern void KvamProgressBegin(Oid relid, uint32 partid, KvamProgressKind kind);
 extern void KvamProgressPhase(KvamProgressPhaseId phase);
@@ -129,5 +152,21 @@ extern void KvamProgressRead(uint64 versions, uint64 bytes);
 extern void KvamProgressWritten(uint64 versions);
 extern void KvamProgressBytesWritten(uint64 bytes);
 extern void KvamProgressEnd(void);
+
+/*
+ * Progress of a command over a whole table: VACUUM (also reported to
+ * pg_stat_progress_vacuum: CommandBegin starts PostgreSQL's progress
+ * command, CommandPhase sets its phase, CommandEnd ends it; the caller
+ * sets its block counters) or kvam.compact().  CommandPhase names the
+ * phase and the partition worked on (KVAM_NO_PARTID: none) and may wait
+ * (kvam.debug_progress_wait): call it with no LWLock or buffer lock held.
+ * The caller must call CommandEnd on every exit, errors included
+ * (PG_FINALLY); a backend that exits clears its slot anyway.
+ */
+extern void KvamProgressCommandBegin(Oid relid, KvamProgressKind kind,
+									 int partitions);
+extern void KvamProgressCommandPhase(KvamProgressPhaseId phase, uint32 partid);
+extern void KvamProgressPartitionDone(void);
+extern void KvamProgressCommandEnd(void);
 
 #endif							/* KVAM_ADMIN_H */

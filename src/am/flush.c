@@ -255,10 +255,12 @@ add_frozen(Relation rel, KvamPart *p, KvamRunBuilder *b)
 
 /*
  * Build the run of the frozen memtable of a claimed partition and publish
- * it; then retire the unlinked L0 pages.  Returns the versions written.
+ * it; then retire the unlinked L0 pages.  Returns the versions written,
+ * or -1 if a split or merge of the partition waits for the claim and must
+ * have it (KvamCompactForRoom; the caller gives the claim up).
  * No lock held on entry or exit.
  */
-static uint64
+static int64
 build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 {
 	KvamRunBuilder *b;
@@ -272,7 +274,8 @@ build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	 * a flush never fails on the manifest's run limit.  Meanwhile writers
 	 * of the partition wait on the write stall if its L0 fills up.
 	 */
-	KvamCompactForRoom(rel, info, idx);
+	if (!KvamCompactForRoom(rel, info, idx))
+		return -1;
 
 	KvamProgressBegin(RelationGetRelid(rel), partid, KVAM_PROGRESS_FLUSH);
 	KvamProgressPhase(KVAM_PHASE_READING);
@@ -323,7 +326,7 @@ build_and_publish(Relation rel, KvamRelInfo *info, int idx, KvamPart *p)
 	KvamSpaceRetireChain(rel, partid, oldhead, oldtail);
 	KvamSpaceUnlockAlloc(rel);
 	KvamProgressEnd();
-	return ref.nversions;
+	return (int64) ref.nversions;
 }
 
 /*
@@ -334,7 +337,7 @@ int64
 KvamFlushFrozen(Relation rel, KvamRelInfo *info, int idx)
 {
 	KvamPart   *p;
-	uint64		n = 0;
+	int64		n = 0;
 
 	if (!exit_callback_registered)
 	{
@@ -366,7 +369,9 @@ KvamFlushFrozen(Relation rel, KvamRelInfo *info, int idx)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	return (int64) n;
+	if (n < 0)
+		release_claim();		/* to the split or merge that waits for it */
+	return n;
 }
 
 /* Wait until the claim on the frozen memtable of 'p' is given up. */
@@ -411,6 +416,8 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx)
 				total += n;
 			if (froze && n >= 0)
 				return total;
+			if (n < 0)
+				pg_usleep(10000L);	/* handed to a split or merge */
 			continue;
 		}
 		if (froze || p->mt.nentries == 0)

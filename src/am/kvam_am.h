@@ -281,11 +281,13 @@ extern void KvamFreezeMemtable(KvamPart *p);
 /*
  * KvamFlushFrozen flushes partition 'idx's frozen memtable into a new
  * level-0 run, holding the partition lock only to claim the memtable and
- * to publish the run, then retires the unlinked L0 pages.  It never
- * compacts (KvamCompactIfNeeded, lsm/compact.h).  Returns the versions
- * written, or -1 if there is no frozen memtable or another backend is
- * flushing it.  No kvam lock may be held by the caller.  May raise any
- * error of run building; the claim is then given back.
+ * to publish the run, then retires the unlinked L0 pages.  It compacts
+ * only to make room (KvamCompactForRoom, lsm/compact.h).  Returns the
+ * versions written, or -1 if there is no frozen memtable, another backend
+ * is flushing it, or a split or merge of the partition waits for the claim
+ * (which is then given back to it).  No kvam lock may be held by the
+ * caller.  May raise any error of run building; the claim is then given
+ * back.
  */
 extern int64 KvamFlushFrozen(Relation rel, KvamRelInfo *info, int idx);
 

@@ -23,8 +23,9 @@
  * holding xmins older than the freeze limit, compact (AUTO, or FULL when a
  * run holds xmins to freeze), then sweep orphan pages, cut free space at
  * the end, and advance relfrozenxid to the oldest unfrozen xmin left (L0
- * included) or VACUUM's OldestXmin.  Caller: vacuum.c, with
- * ShareUpdateExclusiveLock on 'rel'.
+ * included) or VACUUM's OldestXmin.  Reports its progress in
+ * kvam.stat_progress and pg_stat_progress_vacuum (admin/progress.c).
+ * Caller: vacuum.c, with ShareUpdateExclusiveLock on 'rel'.
  */
 extern void KvamVacuumRel(Relation rel, VacuumParams *params,
 						  BufferAccessStrategy bstrategy);

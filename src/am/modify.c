@@ -17,6 +17,12 @@
  *	- the append takes the partition lock exclusively for the in-memory
  *	  work only: L0 tail page, WAL record, memtable link, and freezing a
  *	  full memtable;
+ *	- a writer whose partition is being split or merged (marked draining,
+ *	  lsm/split.c) appends nothing: it releases the partition lock and the
+ *	  key lock, waits for the split or merge to end (a heavyweight lock
+ *	  wait, so it can be cancelled and shows in pg_locks) and
+ *	  starts over from the read-before-write, whose answer the key lock no
+ *	  longer protects;
  *	- after releasing both, a writer whose partition is over its stall
  *	  bounds flushes inline or waits for the auto-admin (admin/stall.c);
  *	- no backend holds more than one key lock, and the key lock is always
@@ -139,8 +145,23 @@ write_check(Relation rel, KvamRelInfo *info, int idx,
  * Append 'v' (decoded as 'chg', NULL: not a change) to partition 'idx'
  * under the partition lock, then release the partition lock and the key
  * lock 'kl', and throttle if the partition is over its stall bounds.
+ * Returns true.
+ *
+ * If the key's partition is being split or merged (draining), appends
+ * nothing: releases the partition lock and 'kl', waits until the split or
+ * merge is over and returns false.  The caller then starts again from the
+ * read-before-write, because with 'kl' released its answer no longer
+ * holds.  The wait holds no LWLock, so it can be cancelled, and it is a
+ * heavyweight lock wait (visible in pg_locks, bounded by lock_timeout):
+ * the split or merge holds the partition's compaction lock, a page lock
+ * on its manifest block, from before it marks the partition draining
+ * until after it clears the mark (lsm/split.c).  PostgreSQL's deadlock
+ * detector does not follow waits for page locks; none is needed, since
+ * the split waits for nothing a writer holds: its heavyweight locks are
+ * taken before it marks the partitions, and its drain takes LWLocks and
+ * relation extension locks only.
  */
-static void
+static bool
 append_and_release(Relation rel, KvamRelInfo *info, int idx, LWLock *kl,
 				   KvamVersion v, Size vlen, ItemPointer tid,
 				   KvamXlogChange *chg)
@@ -158,19 +179,20 @@ append_and_release(Relation rel, KvamRelInfo *info, int idx, LWLock *kl,
 	for (;;)
 	{
 		p = KvamPartAcquire(rel, info, idx, LW_EXCLUSIVE);
-		if (p != NULL && p->draining_pid == 0)
-			break;
 		if (p != NULL)
-		{
-			/* being split or merged: wait until it is done */
-			ConditionVariablePrepareToSleep(&p->cv);
-			KvamPartRelease(p);
-			(void) ConditionVariableTimedSleep(&p->cv, 100, PG_WAIT_EXTENSION);
-			ConditionVariableCancelSleep();
-			CHECK_FOR_INTERRUPTS();
-		}
+			break;
 		info = KvamRelGetInfo(rel);
 		idx = KvamPartitionOfKey(info, v->key);
+	}
+	if (p->draining_pid != 0)
+	{
+		BlockNumber mfblk = info->parts[idx].manifest;
+
+		KvamPartRelease(p);
+		LWLockRelease(kl);
+		LockPage(rel, mfblk, ShareLock);
+		UnlockPage(rel, mfblk, ShareLock);
+		return false;
 	}
 	KvamL0Append(rel, info, idx, p, v, vlen, tid, chg);
 	throttle = KvamNoteAppend(rel, info, idx, p);
@@ -178,6 +200,7 @@ append_and_release(Relation rel, KvamRelInfo *info, int idx, LWLock *kl,
 	LWLockRelease(kl);
 	if (throttle)
 		KvamWriteThrottle(rel, info, idx);
+	return true;
 }
 
 static void
@@ -336,7 +359,9 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 			if (overwrite_ready(rel, &c, v, vlen, &ow, kl))
 			{
 				write_check_free(&c);
-				append_and_release(rel, info, idx, kl, v, vlen, tid, &ow.chg);
+				if (!append_and_release(rel, info, idx, kl, v, vlen, tid,
+										&ow.chg))
+					continue;	/* waited for a split: check again */
 				overwrite_free(&ow);
 				return;
 			}
@@ -364,7 +389,8 @@ insert_new_key(Relation rel, KvamRelInfo *info, TupleTableSlot *slot,
 					 errtableconstraint(rel, KvamKeyIndexName(info))));
 		}
 		write_check_free(&c);
-		append_and_release(rel, info, idx, kl, v, vlen, tid, chg);
+		if (!append_and_release(rel, info, idx, kl, v, vlen, tid, chg))
+			continue;			/* waited for a split: check again */
 		overwrite_free(&ow);	/* (the key died while we prepared one) */
 		if (inserted != NULL)
 			*inserted = true;
@@ -611,10 +637,14 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 	/* build the tombstone before taking locks */
 	tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 						   KVAM_V_TOMBSTONE, 0, &tlen);
-	res = lock_for_write(rel, info, old, tid, wait, crosscheck, tmfd, &kl, &c, &idx);
-	if (res != TM_Ok)
-		return res;
-	append_and_release(rel, info, idx, kl, tomb, tlen, &newtid, &chg);
+	do
+	{
+		res = lock_for_write(rel, info, old, tid, wait, crosscheck, tmfd,
+							 &kl, &c, &idx);
+		if (res != TM_Ok)
+			return res;
+		write_check_free(&c);
+	} while (!append_and_release(rel, info, idx, kl, tomb, tlen, &newtid, &chg));
 	if (chg.oldtuple)
 		heap_freetuple(chg.oldtuple);
 	pgstat_count_heap_delete(rel);
@@ -658,12 +688,17 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 	chg.decode = XLKVAM_DECODE_UPDATE;
 	chg.oldtuple = old_row_image(rel, old, oldlen, v, vlen);
 
-	res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd, &kl, &c, &idx);
-	if (res != TM_Ok)
-		return res;
-
 	if (samekey)
-		append_and_release(rel, info, idx, kl, v, vlen, &newtid, &chg);
+	{
+		do
+		{
+			res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd,
+								 &kl, &c, &idx);
+			if (res != TM_Ok)
+				return res;
+			write_check_free(&c);
+		} while (!append_and_release(rel, info, idx, kl, v, vlen, &newtid, &chg));
+	}
 	else
 	{
 		KvamVersion tomb;
@@ -672,7 +707,15 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 
 		tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 							   KVAM_V_TOMBSTONE, 0, &tlen);
-		append_and_release(rel, info, idx, kl, tomb, tlen, &tombtid, NULL);
+		do
+		{
+			res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd,
+								 &kl, &c, &idx);
+			if (res != TM_Ok)
+				return res;
+			write_check_free(&c);
+		} while (!append_and_release(rel, info, idx, kl, tomb, tlen, &tombtid,
+									 NULL));
 		insert_new_key(rel, info, slot, v, vlen, &newtid, NULL, &chg);
 		*update_indexes = true;
 	}
@@ -738,7 +781,15 @@ kvam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 			marker = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 									 KVAM_V_LOCK | (exclusive ? 0 : KVAM_V_LOCK_SHARED),
 									 0, &mlen);
-			append_and_release(rel, info, idx, kl, marker, mlen, &mtid, NULL);
+			if (!append_and_release(rel, info, idx, kl, marker, mlen, &mtid,
+									NULL))
+			{
+				/* waited for a split or merge: check the key again */
+				pfree(marker);
+				write_check_free(&c);
+				pfree(old);
+				continue;
+			}
 			pfree(marker);
 		}
 		else
@@ -809,8 +860,12 @@ KvamRekeyStaged(Relation rel, KvamRelInfo *info)
 								   KVAM_V_TOMBSTONE, 0, &tlen);
 			idx = KvamPartitionOfKey(info, staged->key);
 			kl = KvamKeyLock(rel, staged->key, staged->keylen);
-			LWLockAcquire(kl, LW_EXCLUSIVE);
-			append_and_release(rel, info, idx, kl, tomb, tlen, &tid, NULL);
+			do
+			{
+				/* (no check to redo: our lock keeps other writers out) */
+				LWLockAcquire(kl, LW_EXCLUSIVE);
+			} while (!append_and_release(rel, info, idx, kl, tomb, tlen, &tid,
+										 NULL));
 
 			pfree(v);
 			pfree(tomb);
@@ -896,7 +951,14 @@ fetch_latest(Relation rel, const char *key, Size keylen, TupleTableSlot *slot,
 
 			marker = KvamFormVersion(rel, NULL, key, keylen, cid,
 									 KVAM_V_LOCK | KVAM_V_LOCK_SHARED, 0, &mlen);
-			append_and_release(rel, info, idx, kl, marker, mlen, &mtid, NULL);
+			if (!append_and_release(rel, info, idx, kl, marker, mlen, &mtid,
+									NULL))
+			{
+				/* waited for a split or merge: check the key again */
+				pfree(marker);
+				write_check_free(&c);
+				continue;
+			}
 			pfree(marker);
 		}
 		else if (kl)

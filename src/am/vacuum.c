@@ -31,6 +31,7 @@
 #include "access/xlog.h"
 #include "access/xloginsert.h"
 #include "catalog/namespace.h"
+#include "commands/progress.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -39,6 +40,7 @@
 #include "utils/jsonb.h"
 #include "utils/rel.h"
 
+#include "admin/admin.h"
 #include "am/kvam_am.h"
 #include "am/maintain.h"
 #include "kvam.h"
@@ -145,11 +147,47 @@ runs_need_freeze(Relation rel, KvamRelInfo *info, int idx, TransactionId limit)
 	return result;
 }
 
-void
-KvamVacuumRel(Relation rel, VacuumParams *params,
-			  BufferAccessStrategy bstrategy)
+/* Blocks partition 'idx' occupies: its L0 pages and its runs' extents. */
+static uint64
+partition_blocks(Relation rel, KvamRelInfo *info, int idx)
 {
-	KvamRelInfo *info = KvamRelGetInfo(rel);
+	KvamManifest mf = KvamManifestRead(rel, info, idx);
+	uint64		n = mf->l0_pages;
+
+	for (uint32 r = 0; r < mf->nruns; r++)
+		n += mf->runs[r].nblocks;
+	pfree(mf);
+	return n;
+}
+
+/*
+ * The block counters of pg_stat_progress_vacuum (docs/architecture.md
+ * "Progress"): blocks of the partitions done so far, blocks of the runs
+ * compactions replaced, versions they dropped.
+ */
+static void
+report_vacuum_blocks(BlockNumber total, uint64 scanned,
+					 const KvamCompactStats *stats)
+{
+	const int	index[] = {
+		PROGRESS_VACUUM_HEAP_BLKS_SCANNED,
+		PROGRESS_VACUUM_HEAP_BLKS_VACUUMED,
+#ifdef PROGRESS_VACUUM_NUM_DEAD_TUPLES
+		PROGRESS_VACUUM_NUM_DEAD_TUPLES
+#endif
+	};
+	int64		val[3];
+
+	val[0] = (int64) Min(scanned, (uint64) total);
+	val[1] = (int64) Min(stats->blocks_in, (uint64) total);
+	val[2] = (int64) (stats->purged + stats->aborted + stats->tombstones);
+	pgstat_progress_update_multi_param(lengthof(index), index, val);
+}
+
+/* KvamVacuumRel's work, between the begin and end of its progress report */
+static void
+vacuum_rel(Relation rel, KvamRelInfo *info, VacuumParams *params)
+{
 	TransactionId oldest_xmin;
 	MultiXactId oldest_mxact;
 	TransactionId freeze_limit;
@@ -162,6 +200,8 @@ KvamVacuumRel(Relation rel, VacuumParams *params,
 				bottom_versions = 0;
 	BlockNumber swept,
 				cut = 0;
+	BlockNumber total_blocks = RelationGetNumberOfBlocks(rel);
+	uint64		scanned = 0;
 	bool		frozen_updated,
 				minmulti_updated;
 	int			elevel = (params->options & VACOPT_VERBOSE) ? INFO : DEBUG2;
@@ -173,28 +213,42 @@ KvamVacuumRel(Relation rel, VacuumParams *params,
 						  &multi_cutoff);
 	memset(&stats, 0, sizeof(stats));
 	new_frozen = oldest_xmin;
+	pgstat_progress_update_param(PROGRESS_VACUUM_TOTAL_HEAP_BLKS, total_blocks);
 
 	for (int i = 0; i < info->npartitions; i++)
 	{
+		uint32		partid = info->parts[i].partid;
 		uint64		l0n;
 		TransactionId l0min;
 		KvamManifest mf;
 		int			bottom = 0;
+		uint64		blocks;
 
 		vacuum_delay_point();
+		KvamProgressCommandPhase(KVAM_PHASE_SCANNING_L0, partid);
+		blocks = partition_blocks(rel, info, i);
 
 		/* an L0 holding old xmins is flushed so that its versions get frozen */
 		(void) KvamRelMinXmin(rel, info, i, &l0n, &l0min);
 		if (TransactionIdIsNormal(l0min) &&
 			TransactionIdPrecedes(l0min, freeze_limit))
+		{
+			KvamProgressCommandPhase(KVAM_PHASE_FLUSHING, partid);
 			flush_partition(rel, info, i);
+		}
 
 		if (runs_need_freeze(rel, info, i, freeze_limit))
+		{
+			KvamProgressCommandPhase(KVAM_PHASE_COMPACTING, partid);
 			KvamCompactPartitionExt(rel, info, i, KVAM_COMPACT_FULL, true,
 									freeze_limit, &stats);
+		}
 		else if (KvamCompactNeeded(rel, info, i, KVAM_COMPACT_AUTO))
+		{
+			KvamProgressCommandPhase(KVAM_PHASE_COMPACTING, partid);
 			KvamCompactPartitionExt(rel, info, i, KVAM_COMPACT_AUTO, true,
 									freeze_limit, &stats);
+		}
 
 		fold_min(&new_frozen, KvamRelMinXmin(rel, info, i, &l0n, &l0min));
 
@@ -218,17 +272,26 @@ KvamVacuumRel(Relation rel, VacuumParams *params,
 			bottom_versions += l0n;
 		}
 		pfree(mf);
+
+		scanned += blocks;
+		KvamProgressPartitionDone();
+		report_vacuum_blocks(total_blocks, scanned, &stats);
 	}
 
+	/* the sweep looks at every block */
+	report_vacuum_blocks(total_blocks, total_blocks, &stats);
+	KvamProgressCommandPhase(KVAM_PHASE_SWEEPING, KVAM_NO_PARTID);
 	swept = KvamSpaceSweep(rel, info);
 	memset(&moved, 0, sizeof(moved));
 	if (params->truncate != VACOPTVALUE_DISABLED)
 	{
 		/* move tail runs lower if the cut is worth it (lsm/relocate.h) */
+		KvamProgressCommandPhase(KVAM_PHASE_TRUNCATING, KVAM_NO_PARTID);
 		KvamRelocateTail(rel, info, (BlockNumber) kvam_vacuum_move_limit,
 						 true, &moved);
 		cut = KvamSpaceTruncate(rel, info);
 	}
+	KvamProgressCommandPhase(KVAM_PHASE_FINAL_CLEANUP, KVAM_NO_PARTID);
 
 	/*
 	 * Durable before returning (XactLastRecEnd: the end of this backend's
@@ -260,6 +323,26 @@ KvamVacuumRel(Relation rel, VacuumParams *params,
 					moved.runs, moved.blocks, cut)));
 }
 
+
+void
+KvamVacuumRel(Relation rel, VacuumParams *params,
+			  BufferAccessStrategy bstrategy)
+{
+	KvamRelInfo *info = KvamRelGetInfo(rel);
+
+	KvamProgressCommandBegin(RelationGetRelid(rel), KVAM_PROGRESS_VACUUM,
+							 info->npartitions);
+	PG_TRY();
+	{
+		vacuum_rel(rel, info, params);
+	}
+	PG_FINALLY();
+	{
+		KvamProgressCommandEnd();
+	}
+	PG_END_TRY();
+}
+
 /* ---------- kvam.compact() ---------- */
 
 PG_FUNCTION_INFO_V1(kvam_compact);
@@ -269,7 +352,8 @@ PG_FUNCTION_INFO_V1(kvam_compact);
  * its runs into the bottom level (purging and freezing), sweep orphan
  * pages, and move the runs at the end of the file into free space lower
  * down (no bound: the compaction rewrote every run anyway).  Owner only.
- * Returns the statistics.
+ * Returns the statistics.  Reports its progress in kvam.stat_progress
+ * (command 'kvam.compact').
  *
  * It does not cut the file: that is VACUUM's, whose truncation takes an
  * AccessExclusiveLock (which hot-standby readers of the table conflict
@@ -287,20 +371,36 @@ kvam_compact(PG_FUNCTION_ARGS)
 	KvamRelInfo *info;
 	KvamCompactStats stats;
 	KvamRelocateStats moved;
-	BlockNumber swept;
+	volatile BlockNumber swept = 0;
 	StringInfoData out;
 
 	rel = KvamOpenTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, true);
 	info = KvamRelGetInfo(rel);
 	memset(&stats, 0, sizeof(stats));
 	(void) GetTopTransactionId();
-	for (int i = 0; i < info->npartitions; i++)
+	KvamProgressCommandBegin(RelationGetRelid(rel), KVAM_PROGRESS_COMPACT_TABLE,
+							 info->npartitions);
+	PG_TRY();
 	{
-		flush_partition(rel, info, i);
-		KvamCompactPartition(rel, info, i, KVAM_COMPACT_FULL, true, &stats);
+		for (int i = 0; i < info->npartitions; i++)
+		{
+			uint32		partid = info->parts[i].partid;
+
+			KvamProgressCommandPhase(KVAM_PHASE_FLUSHING, partid);
+			flush_partition(rel, info, i);
+			KvamProgressCommandPhase(KVAM_PHASE_COMPACTING, partid);
+			KvamCompactPartition(rel, info, i, KVAM_COMPACT_FULL, true, &stats);
+			KvamProgressPartitionDone();
+		}
+		KvamProgressCommandPhase(KVAM_PHASE_SWEEPING, KVAM_NO_PARTID);
+		swept = KvamSpaceSweep(rel, info);
+		KvamRelocateTail(rel, info, InvalidBlockNumber, false, &moved);
 	}
-	swept = KvamSpaceSweep(rel, info);
-	KvamRelocateTail(rel, info, InvalidBlockNumber, false, &moved);
+	PG_FINALLY();
+	{
+		KvamProgressCommandEnd();
+	}
+	PG_END_TRY();
 	/*
 	 * Durable before returning (XactLastRecEnd: the end of this backend's
 	 * last record; GetXLogInsertRecPtr() can point past a page header

@@ -336,22 +336,43 @@ KvamCompactRoomNeeded(KvamManifest mf)
 /*
  * KvamCompactForRoom: see compact.h.
  */
-void
+bool
 KvamCompactForRoom(Relation rel, KvamRelInfo *info, int idx)
 {
 	KvamManifest mf = KvamManifestTryRead(rel, info, idx);
+	BlockNumber lockblk = info->parts[idx].manifest;
 	bool		needed;
 
 	if (mf == NULL)
-		return;					/* split or merged away */
+		return true;			/* split or merged away */
 	needed = KvamCompactRoomNeeded(mf);
 	pfree(mf);
-	if (needed)
+	if (!needed)
+		return true;
+	elog(DEBUG1, "kvam flush of partition %d of \"%s\" compacts first to make room",
+		 idx, RelationGetRelationName(rel));
+
+	/*
+	 * Take the compaction lock without queueing: a split or merge that
+	 * holds it waits for our claim (lsm/split.c begin_edit), which would be
+	 * a deadlock the lock manager cannot see.  Then the claim goes to it.
+	 * Once held, KvamCompactIfNeeded takes it again (locks are re-entrant).
+	 */
+	while (!ConditionalLockPage(rel, lockblk, ExclusiveLock))
 	{
-		elog(DEBUG1, "kvam flush of partition %d of \"%s\" compacts first to make room",
-			 idx, RelationGetRelationName(rel));
-		(void) KvamCompactIfNeeded(rel, info, idx, true);
+		KvamPart   *p = KvamPartAcquire(rel, info, idx, LW_SHARED);
+		bool		editing = (p == NULL || p->editing_pid != 0);
+
+		if (p != NULL)
+			KvamPartRelease(p);
+		if (editing)
+			return false;
+		pg_usleep(10000L);
+		CHECK_FOR_INTERRUPTS();
 	}
+	(void) KvamCompactIfNeeded(rel, info, idx, true);
+	UnlockPage(rel, lockblk, ExclusiveLock);
+	return true;
 }
 
 bool
@@ -443,6 +464,7 @@ finish_output(Merge *m)
 		m->out = repalloc(m->out, m->maxout * sizeof(KvamRunRef));
 	}
 	m->out[m->nout++] = ref;
+	KvamProgressBytesWritten((uint64) ref.nblocks * BLCKSZ);
 	if (m->nout == 1)
 		fail_point("merge");
 }
@@ -498,6 +520,7 @@ merge_runs(Merge *m, KvamRunRef *in, int nin, KvamPurgeState *ps)
 		char	   *key;
 		uint16		keylen;
 		int			n = 0;
+		uint64		groupbytes = 0;
 
 		CHECK_FOR_INTERRUPTS();
 		for (int i = 0; i < nin; i++)
@@ -527,17 +550,20 @@ merge_runs(Merge *m, KvamRunRef *in, int nin, KvamPurgeState *ps)
 				gv[n] = MemoryContextAlloc(groupcxt, src[i].len);
 				memcpy(gv[n], src[i].cur, src[i].len);
 				gl[n] = src[i].len;
+				groupbytes += src[i].len;
 				n++;
 				source_advance(&src[i], srccxt);
 			}
 		}
 		ps->stats->versions_in += n;
+		KvamProgressRead(n, groupbytes);
 		KvamPurgeGroup(ps, gv, n, keep);
 		for (int i = 0; i < n; i++)
 			if (keep[i])
 			{
 				add_output(m, gv[i], gl[i]);
 				ps->stats->versions_out++;
+				KvamProgressWritten(1);
 			}
 		/* cut only between keys: fragments of a level never overlap */
 		if (m->b && KvamRunBuildBytes(m->b) >= m->cut_bytes)
@@ -767,7 +793,9 @@ compact_step(Relation rel, KvamRelInfo *info, int idx, KvamCompactMode mode,
 	ps.horizon = InvalidTransactionId;
 	ps.stats = stats;
 
+	KvamProgressPhase(KVAM_PHASE_MERGING);
 	merge_runs(&m, in, nin, &ps);
+	KvamProgressPhase(KVAM_PHASE_PUBLISHING);
 	if (mode == KVAM_COMPACT_AUTO)
 		KvamDebugPublishDelay();	/* testing aid (kvam.debug_flush_delay) */
 	fail_point("publish");
@@ -863,7 +891,6 @@ KvamCompactIfNeeded(Relation rel, KvamRelInfo *info, int idx, bool wait)
 	}
 	KvamProgressBegin(RelationGetRelid(rel), info->parts[idx].partid,
 					  KVAM_PROGRESS_COMPACT);
-	KvamProgressPhase(KVAM_PHASE_READING);
 	PG_TRY();
 	{
 		ran = KvamCompactPartition(rel, info, idx, KVAM_COMPACT_AUTO, wait,

@@ -211,9 +211,12 @@ extern bool KvamCompactRoomNeeded(KvamManifest mf);
  * partition (AUTO, waiting for a compaction in progress) so that the
  * flush's level-0 run fits.  Writers of the partition meanwhile wait on
  * the existing write stall (the frozen memtable is not flushed yet).
- * Raises only errors of I/O or corruption.
+ * Returns false, having done nothing, if a split or merge of the partition
+ * holds its compaction lock (KvamPart.editing_pid): that backend waits for
+ * the claim, so the caller must give it up.  Raises only errors of I/O or
+ * corruption.
  */
-extern void KvamCompactForRoom(Relation rel, KvamRelInfo *info, int idx);
+extern bool KvamCompactForRoom(Relation rel, KvamRelInfo *info, int idx);
 
 /* kvam.compaction_run_size (kB): output runs are cut at this size */
 extern int	kvam_compaction_run_size_kb;

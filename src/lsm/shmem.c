@@ -188,6 +188,7 @@ KvamPartSlotRelease(KvamPart *p)
 	drop_memtable(p);
 	p->flush_wanted = false;
 	p->draining_pid = 0;
+	p->editing_pid = 0;
 	p->nruns = 0;
 	p->l0_runs = 0;
 	p->in_use = false;
@@ -376,6 +377,7 @@ slot_lookup(const KvamPartTag *tag)
 	p->in_use = true;
 	p->nonce = 0;
 	p->draining_pid = 0;
+	p->editing_pid = 0;
 	p->lru = ++KvamShmem->lru_clock;
 	drop_memtable(p);
 	pg_atomic_write_u64(&p->reads, 0);

@@ -107,6 +107,11 @@ typedef struct KvamPart
 	int			draining_pid;	/* pid of a backend splitting or merging the
 								 * partition, which keeps writers out until
 								 * it is done (lsm/split.c), or 0 */
+	int			editing_pid;	/* pid of a split or merge that holds the
+								 * partition's compaction lock and flushes
+								 * it before draining, or 0: a flusher that
+								 * needs that lock gives its claim up to it
+								 * instead of waiting (KvamCompactForRoom) */
 	uint32		nruns;			/* runs in the manifest (last seen) */
 	uint32		l0_runs;		/* level-0 runs in the manifest (last seen) */
 

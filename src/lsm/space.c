@@ -423,14 +423,12 @@ KvamSpaceAllocPage(Relation rel, uint32 partid)
 	}
 	mapbuf = lock_map(rel, info, BUFFER_LOCK_EXCLUSIVE);
 	fm = KvamPageGetFreeMap(BufferGetPage(mapbuf));
-	if (fm->nextents < KVAM_FREEMAP_MAX_EXTENTS)
-	{
-		START_CRIT_SECTION();
-		insert_extent(fm, vistest, first + 1, take - 1,
-					  InvalidFullTransactionId, owner);
+	/* a full map makes room (make_room); failing that, orphans for the sweep */
+	START_CRIT_SECTION();
+	if (insert_extent(fm, vistest, first + 1, take - 1,
+					  InvalidFullTransactionId, owner))
 		map_edited(rel, mapbuf);
-		END_CRIT_SECTION();
-	}
+	END_CRIT_SECTION();
 	UnlockReleaseBuffer(mapbuf);
 	if (needlock)
 		UnlockRelationForExtension(rel, ExclusiveLock);

@@ -29,7 +29,14 @@
  * orphan if step 5 did not happen.  Failure points for tests
  * (kvam.split_fail_at, superuser): "flushed" (after step 2), "publish"
  * (after step 3), "retire" (between steps 4 and 5); "<point>:panic" for a
- * PANIC.
+ * PANIC.  Pause point (kvam.split_pause_at, superuser): "draining" (the
+ * partitions marked draining, until pg_advisory_lock(<table OID>) is free).
+ *
+ * Writers that find a partition draining wait for its compaction lock
+ * (am/modify.c), which the split holds from step 1 until the marks are
+ * cleared: so they wait without LWLocks, cancellably, and wake when the
+ * split or merge is over or has failed (an abort releases the lock after
+ * undrain_at_abort has cleared the marks).
  *
  * Merge and run levels.  The merged manifest lists level-0 runs of both
  * partitions newest first (by run id, which keeps each side's order), then
@@ -51,6 +58,7 @@
 #include "access/xact.h"
 #include "access/xloginsert.h"
 #include "catalog/pg_control.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
@@ -69,23 +77,25 @@
 #include "lsm/shmem.h"
 #include "lsm/space.h"
 #include "lsm/split.h"
+#include "stream/stream.h"
 
 int			kvam_partition_split_kb = 256 * 1024;
 int			kvam_partition_merge_kb = 16 * 1024;
 static char *kvam_split_fail_at = NULL;
+static char *kvam_split_pause_at = NULL;
 static bool exit_callback_registered = false;
 
 void
 KvamSplitInitGucs(void)
 {
 	DefineCustomIntVariable("kvam.partition_split_bytes",
-							"Size of a partition (its runs and L0) above which the auto-admin splits it.",
+							"Estimated live size of a partition above which the auto-admin splits it.",
 							"0 disables automatic splits.",
 							&kvam_partition_split_kb,
 							256 * 1024, 0, INT_MAX, PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("kvam.partition_merge_bytes",
-							"Size below which the auto-admin merges two adjacent cold partitions.",
+							"Estimated live size below which the auto-admin merges two adjacent cold partitions.",
 							"Only while the table has more than kvam.default_partitions partitions; 0 disables automatic merges.",
 							&kvam_partition_merge_kb,
 							16 * 1024, 0, INT_MAX, PGC_SUSET, GUC_UNIT_KB,
@@ -95,6 +105,34 @@ KvamSplitInitGucs(void)
 							   "flushed, publish or retire; append :panic for a PANIC.",
 							   &kvam_split_fail_at, "",
 							   PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+	DefineCustomStringVariable("kvam.split_pause_at",
+							   "Test only: pause partition splits and merges at a named point.",
+							   "draining: with the partitions marked draining, wait until the advisory lock keyed by the table's OID is free.",
+							   &kvam_split_pause_at, "",
+							   PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+}
+
+/* Is kvam.split_pause_at set to 'name'? */
+static bool
+pause_point(const char *name)
+{
+	return kvam_split_pause_at != NULL &&
+		strcmp(kvam_split_pause_at, name) == 0;
+}
+
+/*
+ * Pause until another session releases pg_advisory_lock(<OID of rel>): a
+ * lock wait, so isolation tests see it and it can be cancelled.  The
+ * caller holds no LWLock.
+ */
+static void
+pause_here(Relation rel)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, RelationGetRelid(rel), 1);
+	(void) LockAcquire(&tag, ShareLock, false, false);
+	LockRelease(&tag, ShareLock, false);
 }
 
 static void
@@ -105,16 +143,23 @@ fail_point(const char *name)
 
 /* ---------- draining: writers wait while the partition is emptied ---------- */
 
-/* Clear every draining mark of this backend (no lock: writers re-check). */
+/*
+ * Clear every draining and editing mark of this backend (no lock: writers
+ * and flushers re-check).
+ */
 static void
 undrain_all(void)
 {
 	for (int i = 0; i < KvamShmem->nslots; i++)
+	{
+		if (KvamShmem->parts[i].editing_pid == MyProcPid)
+			KvamShmem->parts[i].editing_pid = 0;
 		if (KvamShmem->parts[i].draining_pid == MyProcPid)
 		{
 			KvamShmem->parts[i].draining_pid = 0;
 			ConditionVariableBroadcast(&KvamShmem->parts[i].cv);
 		}
+	}
 }
 
 static void
@@ -127,6 +172,15 @@ static void
 undrain_at_abort(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		undrain_all();
+}
+
+/* (a split that fails inside a subtransaction, e.g. a PL/pgSQL block) */
+static void
+undrain_at_subabort(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
 		undrain_all();
 }
 
@@ -151,11 +205,27 @@ no_partition(Relation rel, uint32 partid)
 /*
  * Flush partitions idx[0..n-1] until their L0 and memtables are empty, and
  * return with their partition locks held exclusively (in index order) in
- * parts[].
+ * parts[].  The caller holds their compaction locks, which writers that
+ * find a partition draining wait for (am/modify.c).
  */
 static void
 drain(Relation rel, KvamRelInfo *info, const int *idx, int n, KvamPart **parts)
 {
+	if (pause_point("draining"))
+	{
+		/* test only: hold the partitions in their draining state */
+		for (int i = 0; i < n; i++)
+		{
+			KvamPart   *p = KvamPartAcquire(rel, info, idx[i], LW_EXCLUSIVE);
+
+			if (p != NULL)
+			{
+				p->draining_pid = MyProcPid;
+				KvamPartRelease(p);
+			}
+		}
+		pause_here(rel);
+	}
 	for (int tries = 0;; tries++)
 	{
 		bool		empty = true;
@@ -304,6 +374,7 @@ prepare(Relation rel)
 	{
 		before_shmem_exit(undrain_at_exit, 0);
 		RegisterXactCallback(undrain_at_abort, NULL);
+		RegisterSubXactCallback(undrain_at_subabort, NULL);
 		exit_callback_registered = true;
 	}
 }
@@ -319,6 +390,23 @@ begin_edit(Relation rel, KvamRelInfo *info, const int *idx, int n,
 {
 	for (int i = 0; i < n; i++)
 		LockPage(rel, info->parts[idx[i]].manifest, ExclusiveLock);
+
+	/*
+	 * A flusher holding a claim may need the compaction lock we now hold to
+	 * make room for its run, while KvamFlushPartition waits for that claim:
+	 * the editing mark makes it give the claim up to us instead
+	 * (KvamCompactForRoom), and our own flush compacts under our lock.
+	 */
+	for (int i = 0; i < n; i++)
+	{
+		KvamPart   *p = KvamPartAcquire(rel, info, idx[i], LW_EXCLUSIVE);
+
+		if (p != NULL)
+		{
+			p->editing_pid = MyProcPid;
+			KvamPartRelease(p);
+		}
+	}
 	for (int i = 0; i < n; i++)
 		(void) KvamFlushPartition(rel, info, idx[i]);
 	fail_point("flushed");
@@ -494,6 +582,28 @@ merged_runs(KvamManifest a, KvamManifest b, KvamRunRef *runs)
 }
 
 /*
+ * No merge while the table's stream is enabled.  A stream shard is a
+ * partition, and a shard names one parent (DynamoDB's ParentShardId), so a
+ * merged partition's shard could name only one of the two closed shards:
+ * a reader that processes parents before children (as DynamoDB's rule and
+ * the KCL do) could read an item's newer records in the merged shard
+ * before its older ones in the unnamed parent.  No single-parent naming
+ * can help (the parent chain of a shard cannot hold two shards that were
+ * open at the same time), and DynamoDB itself never merges partitions;
+ * splits are fine (each child has exactly one parent).
+ */
+static void
+stream_refuses_merge(Relation rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot merge partitions of kvam table \"%s\" while its stream is enabled",
+					RelationGetRelationName(rel)),
+			 errdetail("A stream shard has one parent shard, so the shard of a merged partition could not make readers finish both old shards first."),
+			 errhint("Disable the table's stream to merge its partitions.")));
+}
+
+/*
  * KvamMergePartitions: see split.h.
  */
 void
@@ -523,6 +633,8 @@ KvamMergePartitions(Relation rel, uint32 partid, StringInfo out)
 				 errhint("Merge the partition to its left with it instead.")));
 	idx[1] = idx[0] + 1;
 	rightid = info->parts[idx[1]].partid;
+	if (KvamStreamEnabled(rel))
+		stream_refuses_merge(rel);
 
 	begin_edit(rel, info, idx, 2, parts, &blks[3], 1);
 
@@ -597,46 +709,72 @@ KvamMergePartitions(Relation rel, uint32 partid, StringInfo out)
 /* ---------- policy ---------- */
 
 /*
- * KvamPartitionBytes: see split.h.  A run referenced by partitions split
- * from one parent counts for the share of its key-hash range this
- * reference covers (the range of its keys is read from its head page).
+ * KvamPartitionSize (split.h) measures partition 'idx': 'bytes', its L0
+ * pages and its runs' extents; 'live', what a full compaction would leave
+ * of it, the measure the split and merge policy goes by (issue 3: sizes
+ * that count every overwrite split partitions whose live data is small):
+ *
+ *	- L0 is left out: it is bounded by kvam.memtable_size and the stall
+ *	  bytes, it holds every version of an overwritten key, and a flush
+ *	  turns it into a run, after which the auto-admin evaluates the policy
+ *	  again;
+ *	- a run counts for its bytes x (distinct keys - tombstones) / versions,
+ *	  from its head page: the versions of a key beyond its newest, which
+ *	  compaction purges once no snapshot needs them, and deleted keys do
+ *	  not count;
+ *	- a key in several runs (a newer run overwriting an older one's key)
+ *	  still counts once per run, since runs record nothing about their
+ *	  overlap: in the leveled steady state the levels above the bottom are
+ *	  about 1/fanout of it, so the estimate is that share too high, and a
+ *	  small key set counts once per run, not once per overwrite;
+ *	- a run shared after a split counts for the share of its key-hash range
+ *	  that this reference covers (the run's range from its head page).
+ *
+ * Cost: one head page read per run (in shared buffers in practice).
  */
-uint64
-KvamPartitionBytes(Relation rel, KvamRelInfo *info, int idx)
+void
+KvamPartitionSize(Relation rel, KvamRelInfo *info, int idx, uint64 *bytes,
+				  uint64 *live)
 {
 	KvamManifest mf = KvamManifestRead(rel, info, idx);
-	double		bytes = (double) mf->l0_pages * BLCKSZ;
+	double		all = (double) mf->l0_pages * BLCKSZ;
+	double		kept = 0;
 
 	for (uint32 r = 0; r < mf->nruns; r++)
 	{
 		KvamRunRef *ref = &mf->runs[r];
+		KvamRunHeaderData hdr;
+		StringInfoData first,
+					last;
 		double		share = 1.0;
+		double		run_bytes;
 
-		if (mf->parent != KVAM_NO_PARTID && ref->nblocks > 0)
+		if (ref->nblocks == 0)
+			continue;
+		initStringInfo(&first);
+		initStringInfo(&last);
+		KvamRunReadHeader(rel, ref, &hdr, &first, &last);
+		if (mf->parent != KVAM_NO_PARTID &&
+			first.len >= KVAM_KEY_HASH_BYTES && last.len >= KVAM_KEY_HASH_BYTES)
 		{
-			KvamRunHeaderData hdr;
-			StringInfoData first,
-						last;
+			uint64		f = KvamKeyHashOf(first.data);
+			uint64		l = KvamKeyHashOf(last.data);
 
-			initStringInfo(&first);
-			initStringInfo(&last);
-			KvamRunReadHeader(rel, ref, &hdr, &first, &last);
-			if (first.len >= KVAM_KEY_HASH_BYTES && last.len >= KVAM_KEY_HASH_BYTES)
-			{
-				uint64		f = KvamKeyHashOf(first.data);
-				uint64		l = KvamKeyHashOf(last.data);
-
-				if (l > f)
-					share = ((double) (ref->hash_last - ref->hash_first) + 1.0) /
-						((double) (l - f) + 1.0);
-			}
-			pfree(first.data);
-			pfree(last.data);
+			if (l > f)
+				share = ((double) (ref->hash_last - ref->hash_first) + 1.0) /
+					((double) (l - f) + 1.0);
 		}
-		bytes += Min(share, 1.0) * ref->nblocks * BLCKSZ;
+		pfree(first.data);
+		pfree(last.data);
+		run_bytes = Min(share, 1.0) * ref->nblocks * BLCKSZ;
+		all += run_bytes;
+		if (hdr.nversions > 0 && hdr.nkeys > hdr.ntombstones)
+			kept += run_bytes * (double) (hdr.nkeys - hdr.ntombstones) /
+				(double) hdr.nversions;
 	}
 	pfree(mf);
-	return (uint64) bytes;
+	*bytes = (uint64) all;
+	*live = (uint64) Min(kept, all);
 }
 
 /*
@@ -678,7 +816,10 @@ KvamPartitionAutoMaintain(Relation rel)
 	sizes = palloc(info->npartitions * sizeof(uint64));
 	for (int i = 0; i < (int) info->npartitions; i++)
 	{
-		sizes[i] = KvamPartitionBytes(rel, info, i);
+		uint64		bytes;
+
+		/* splits and merges go by the same measure: the live size */
+		KvamPartitionSize(rel, info, i, &bytes, &sizes[i]);
 		if (split_bytes > 0 && sizes[i] > split_bytes &&
 			(best < 0 || sizes[i] > sizes[best]) &&
 			KvamPartHashHi(info, i) > info->parts[i].hash_lo)
@@ -690,7 +831,8 @@ KvamPartitionAutoMaintain(Relation rel)
 		return true;
 	}
 	if (merge_bytes > 0 &&
-		info->npartitions > (uint32) Max(kvam_default_partitions, 1))
+		info->npartitions > (uint32) Max(kvam_default_partitions, 1) &&
+		!KvamStreamEnabled(rel))
 	{
 		for (int i = 0; i + 1 < (int) info->npartitions; i++)
 			if (sizes[i] < merge_bytes && sizes[i + 1] < merge_bytes &&
@@ -705,17 +847,90 @@ KvamPartitionAutoMaintain(Relation rel)
 	return false;
 }
 
+/* ---------- policy: SQL ---------- */
+
+PG_FUNCTION_INFO_V1(kvam_partition_sizes);
+
+/*
+ * kvam.partition_sizes(regclass) RETURNS SETOF (partition, bytes,
+ * live_bytes): the policy's measures of every partition (KvamPartitionSize).
+ */
+Datum
+kvam_partition_sizes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Relation	rel;
+	KvamRelInfo *info;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rel = KvamOpenTable(PG_GETARG_OID(0), AccessShareLock, false);
+	/* the map cannot change while we list it */
+	KvamMapLock(rel, ShareLock);
+	info = KvamMetaReadMap(rel);
+	for (int i = 0; i < (int) info->npartitions; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {0};
+		uint64		bytes,
+					live;
+
+		KvamPartitionSize(rel, info, i, &bytes, &live);
+		values[0] = Int32GetDatum((int32) info->parts[i].partid);
+		values[1] = Int64GetDatum((int64) bytes);
+		values[2] = Int64GetDatum((int64) live);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	KvamMapUnlock(rel, ShareLock);
+	relation_close(rel, AccessShareLock);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(kvam_maintain_partitions);
+
+/*
+ * kvam.maintain_partitions(regclass) RETURNS boolean: one evaluation of the
+ * auto-admin's split and merge policy for the table, now, with this
+ * session's settings (KvamPartitionAutoMaintain).  Owner only.
+ */
+Datum
+kvam_maintain_partitions(PG_FUNCTION_ARGS)
+{
+	Relation	rel = KvamOpenTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock,
+									true);
+	bool		changed = KvamPartitionAutoMaintain(rel);
+
+	relation_close(rel, NoLock);
+	PG_RETURN_BOOL(changed);
+}
+
 /* ---------- SQL ---------- */
 
-/* Run 'edit' on (regclass, partid) and return its description as jsonb. */
+/*
+ * Run 'edit' on (regclass, partid) and return its description as jsonb.
+ *
+ * A split or merge is not transactional: it is durable when the function
+ * returns, whatever becomes of the transaction (the edit is published to
+ * every backend at once, stream shards are closed).  So, like VACUUM, it
+ * refuses to run inside a transaction block (explicit, or implicit: several
+ * statements in one query string), where a ROLLBACK would seem to undo
+ * it; and the ShareUpdateExclusiveLock it takes is not held for the rest
+ * of a long transaction.  (The check cannot catch a statement that fails
+ * after the call returned: the edit stays, as a nextval() would.)
+ */
 static Datum
-sql_edit(FunctionCallInfo fcinfo,
+sql_edit(FunctionCallInfo fcinfo, const char *fname,
 		 void (*edit) (Relation rel, uint32 partid, StringInfo out))
 {
-	Relation	rel = KvamOpenTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, true);
+	Relation	rel;
 	int32		partid = PG_GETARG_INT32(1);
 	StringInfoData out;
 
+	if (IsTransactionBlock())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("%s cannot run inside a transaction block", fname),
+				 errdetail("A partition split or merge takes effect at once and is not undone by ROLLBACK.")));
+	rel = KvamOpenTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, true);
 	if (partid < 0)
 		no_partition(rel, (uint32) partid);
 	initStringInfo(&out);
@@ -727,22 +942,24 @@ sql_edit(FunctionCallInfo fcinfo,
 PG_FUNCTION_INFO_V1(kvam_split_partition);
 
 /*
- * kvam.split_partition(regclass, partid int) RETURNS jsonb.  Owner only.
+ * kvam.split_partition(regclass, partid int) RETURNS jsonb.  Owner only;
+ * not inside a transaction block.
  */
 Datum
 kvam_split_partition(PG_FUNCTION_ARGS)
 {
-	return sql_edit(fcinfo, KvamSplitPartition);
+	return sql_edit(fcinfo, "kvam.split_partition()", KvamSplitPartition);
 }
 
 PG_FUNCTION_INFO_V1(kvam_merge_partitions);
 
 /*
  * kvam.merge_partitions(regclass, partid int) RETURNS jsonb: merge the
- * partition with its right neighbour.  Owner only.
+ * partition with its right neighbour.  Owner only; not inside a
+ * transaction block.
  */
 Datum
 kvam_merge_partitions(PG_FUNCTION_ARGS)
 {
-	return sql_edit(fcinfo, KvamMergePartitions);
+	return sql_edit(fcinfo, "kvam.merge_partitions()", KvamMergePartitions);
 }

@@ -57,20 +57,27 @@ extern void KvamSplitPartition(Relation rel, uint32 partid, StringInfo out);
 /*
  * KvamMergePartitions merges partition 'partid' with its right neighbour
  * in the map.  Same errors; also when the merged run list would not fit a
- * manifest.
+ * manifest, and object_not_in_prerequisite_state while the table's stream
+ * is enabled (a merged shard could name only one of its two parents).
  */
 extern void KvamMergePartitions(Relation rel, uint32 partid, StringInfo out);
 
 /*
- * KvamPartitionBytes estimates the bytes of partition 'idx' (L0 pages and
- * its share of its runs' pages).  Raises if the map is stale.
+ * KvamPartitionSize measures partition 'idx': *bytes, its L0 pages and its
+ * share of its runs' pages; *live, an estimate of what a full compaction
+ * would leave of it (its runs, each scaled by its live distinct keys per
+ * version; L0 left out; see split.c), the measure of the split and merge
+ * policy.  Reads every run's head page.  Raises if the map is stale.
  */
-extern uint64 KvamPartitionBytes(Relation rel, KvamRelInfo *info, int idx);
+extern void KvamPartitionSize(Relation rel, KvamRelInfo *info, int idx,
+							  uint64 *bytes, uint64 *live);
 
 /*
  * KvamPartitionAutoMaintain does at most one split (of the largest
  * partition over kvam.partition_split_bytes) or merge (of two adjacent
- * cold partitions both under kvam.partition_merge_bytes) of 'rel', if
+ * cold partitions both under kvam.partition_merge_bytes, unless the
+ * table's stream is enabled), sizes being KvamPartitionSize's live size,
+ * of 'rel', if
  * ShareUpdateExclusiveLock can be had without waiting.  Returns true if
  * it changed the map.  For the auto-admin.
  */

@@ -280,7 +280,16 @@ KvamOpGetRecords(const JsonbValue *req, KvamOut *out)
 		def->stream_label != NULL && strcmp(def->stream_label, it.label) == 0 &&
 		!KvamStreamShardClosed(it.relid, it.partid);
 
-	KvamStreamPump(false);
+	/*
+	 * A closed shard ends (no NextShardIterator) once it is read to its end
+	 * and no pump is in flight: a pump that read the partition map before
+	 * the split may still store records into it until it commits.  Ours
+	 * reads the map after the closing, and while we hold the pump lock no
+	 * other pump runs; one that committed before is visible to the read
+	 * below (a new snapshot: READ COMMITTED).
+	 */
+	if (KvamStreamPump(false) < 0)
+		open = true;
 	check_trimmed(&it);
 
 	values[0] = ObjectIdGetDatum(it.relid);

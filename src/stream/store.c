@@ -392,7 +392,7 @@ KvamStreamPump(bool wait)
 	{
 		/* another transaction is pumping: read what is stored */
 		KvamStoreEnd(&s);
-		return 0;
+		return -1;
 	}
 	gap_fold();
 	status = slot_status(slot);

@@ -65,8 +65,9 @@ extern void KvamStreamDisabled(void);
  * KvamStreamPump moves what the slot holds into kvam.stream_records (at
  * most a bounded batch per call) and trims records past retention.
  * Serialised by a transaction-level advisory lock, held to the end of the
- * transaction: with 'wait' false, returns 0 at once when another
- * transaction holds it (the read API then reads what is stored).  Runs as
+ * transaction: with 'wait' false, returns -1 at once when another
+ * transaction holds it (the read API then reads what is stored; that
+ * pump may still store records into a shard closed meanwhile).  Runs as
  * the owner of kvam.stream_records.  Returns the number of records
  * stored.  Nothing happens when the database has no stream slot.  A slot
  * lost to max_slot_wal_keep_size is re-created (if this transaction has

@@ -63,6 +63,13 @@ typedef struct KvamStreamTable
  */
 extern KvamStreamTable *KvamStreamTableLookup(Relation rel);
 
+/*
+ * KvamStreamEnabled: does relation 'rel' have a DynamoDB stream enabled
+ * (its kvam.tables row, as the catalog snapshot sees it)?  Outside
+ * logical decoding; for the partition merge rule (lsm/split.c).
+ */
+extern bool KvamStreamEnabled(Relation rel);
+
 /* One record to render (record.c). */
 typedef enum KvamStreamEvent
 {

@@ -144,6 +144,18 @@ KvamStreamTableLookup(Relation rel)
 }
 
 /*
+ * KvamStreamEnabled: see stream.h.
+ */
+bool
+KvamStreamEnabled(Relation rel)
+{
+	KvamStreamTable t;
+
+	memset(&t, 0, sizeof(t));
+	return read_catalog(RelationGetRelid(rel), &t) && t.stream_enabled;
+}
+
+/*
  * KvamStreamRowImage: see stream.h.
  */
 KvamAttr *

@@ -38,8 +38,11 @@ $node->safe_psql($db,
 
 # Two level-0 runs: the worker compacts them.
 ok( $node->poll_query_until(
-		$db, q{SELECT count(*) > 0 FROM kvam.stat_progress WHERE command = 'compact'}),
-	'a background compaction is running');
+		$db, q{SELECT count(*) > 0 FROM kvam.stat_progress
+			   WHERE command = 'compact' AND phase = 'publishing run'
+			     AND versions_read > 0 AND versions_written > 0
+			     AND blocks_written > 0}),
+	'a background compaction is running (and reports its counts)');
 $node->safe_psql($db,
 	$session . dual(insert_rows('text', 601, 900, 'c'), 'x') . "SELECT kvam.flush('k_x');");
 compare_pairs($node, $db, 'after a flush during a compaction', 'x');
