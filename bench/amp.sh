@@ -116,7 +116,7 @@ q "SELECT pg_reload_conf()" >/dev/null
 sleep 1
 log "amp.sh: items=$N ops=$ops clients=$clients read=${read_reps}x${read_secs}s engines='$engines' set='$sets'"
 log "settings: $(q "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings
-                    WHERE name LIKE 'kvam.%' AND name NOT LIKE 'kvam.compaction_fail%'
+                    WHERE name LIKE 'kvam.%' AND name NOT LIKE 'kvam.%fail_at'
                        OR name IN ('autovacuum','checkpoint_timeout','max_wal_size','shared_buffers','synchronous_commit')")"
 
 W=$S/workloads

@@ -33,6 +33,7 @@
 #include "cluster/remote.h"
 #include "lsm/compact.h"
 #include "lsm/page.h"
+#include "lsm/relocate.h"
 #include "lsm/shmem.h"
 #include "lsm/split.h"
 #include "stream/store.h"
@@ -99,6 +100,7 @@ define_gucs(void)
 	}
 	KvamApiDefineGucs();
 	KvamCompactInitGucs();
+	KvamRelocateInitGucs();
 	KvamSplitInitGucs();
 	KvamStreamDefineGucs();
 	KvamClusterDefineGucs();

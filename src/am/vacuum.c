@@ -27,6 +27,7 @@
 #include "access/multixact.h"
 #include "access/relation.h"
 #include "access/transam.h"
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "access/xloginsert.h"
 #include "catalog/namespace.h"
@@ -43,6 +44,7 @@
 #include "am/kvam_am.h"
 #include "am/maintain.h"
 #include "kvam.h"
+#include "lsm/relocate.h"
 #include "lsm/space.h"
 
 static inline void
@@ -192,6 +194,7 @@ vacuum_rel(Relation rel, KvamRelInfo *info, VacuumParams *params)
 	MultiXactId multi_cutoff;
 	TransactionId new_frozen;
 	KvamCompactStats stats;
+	KvamRelocateStats moved;
 	double		live = 0,
 				versions = 0,
 				bottom_versions = 0;
@@ -279,9 +282,13 @@ vacuum_rel(Relation rel, KvamRelInfo *info, VacuumParams *params)
 	report_vacuum_blocks(total_blocks, total_blocks, &stats);
 	KvamProgressCommandPhase(KVAM_PHASE_SWEEPING, KVAM_NO_PARTID);
 	swept = KvamSpaceSweep(rel, info);
+	memset(&moved, 0, sizeof(moved));
 	if (params->truncate != VACOPTVALUE_DISABLED)
 	{
+		/* move tail runs lower if the cut is worth it (lsm/relocate.h) */
 		KvamProgressCommandPhase(KVAM_PHASE_TRUNCATING, KVAM_NO_PARTID);
+		KvamRelocateTail(rel, info, (BlockNumber) kvam_vacuum_move_limit,
+						 true, &moved);
 		cut = KvamSpaceTruncate(rel, info);
 	}
 	KvamProgressCommandPhase(KVAM_PHASE_FINAL_CLEANUP, KVAM_NO_PARTID);
@@ -305,14 +312,15 @@ vacuum_rel(Relation rel, KvamRelInfo *info, VacuumParams *params)
 						 (PgStat_Counter) live,
 						 (PgStat_Counter) Max(versions - bottom_versions, 0));
 	ereport(elevel,
-			(errmsg("kvam vacuum of \"%s\": %d compactions, %llu versions in, %llu out, %llu purged, %llu aborted, %llu tombstones dropped, %llu frozen; %u blocks reclaimed, %u truncated",
+			(errmsg("kvam vacuum of \"%s\": %d compactions, %llu versions in, %llu out, %llu purged, %llu aborted, %llu tombstones dropped, %llu frozen; %u blocks reclaimed, %d runs of %u blocks moved, %u blocks truncated",
 					RelationGetRelationName(rel), stats.steps,
 					(unsigned long long) stats.versions_in,
 					(unsigned long long) stats.versions_out,
 					(unsigned long long) stats.purged,
 					(unsigned long long) stats.aborted,
 					(unsigned long long) stats.tombstones,
-					(unsigned long long) stats.frozen, swept, cut)));
+					(unsigned long long) stats.frozen, swept,
+					moved.runs, moved.blocks, cut)));
 }
 
 
@@ -342,8 +350,19 @@ PG_FUNCTION_INFO_V1(kvam_compact);
 /*
  * kvam.compact(regclass) RETURNS jsonb: flush every partition, merge all
  * its runs into the bottom level (purging and freezing), sweep orphan
- * pages.  Owner only.  Returns the statistics.  Reports its progress in
- * kvam.stat_progress (command 'kvam.compact').
+ * pages, and move the runs at the end of the file into free space lower
+ * down (no bound: the compaction rewrote every run anyway).  Owner only.
+ * Returns the statistics.  Reports its progress in kvam.stat_progress
+ * (command 'kvam.compact').
+ *
+ * It does not cut the file: that is VACUUM's, whose truncation takes an
+ * AccessExclusiveLock (which hot-standby readers of the table conflict
+ * with) and obeys the vacuum_truncate reloption and VACUUM (TRUNCATE).
+ *
+ * It takes an xid, so that the space its compactions retire is retired
+ * under it and becomes reusable (to the next VACUUM's relocation, say) as
+ * soon as it commits and older snapshots are gone; without one the
+ * retirement would wait for the next xid to be assigned and finish.
  */
 Datum
 kvam_compact(PG_FUNCTION_ARGS)
@@ -351,12 +370,14 @@ kvam_compact(PG_FUNCTION_ARGS)
 	Relation	rel;
 	KvamRelInfo *info;
 	KvamCompactStats stats;
+	KvamRelocateStats moved;
 	volatile BlockNumber swept = 0;
 	StringInfoData out;
 
 	rel = KvamOpenTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, true);
 	info = KvamRelGetInfo(rel);
 	memset(&stats, 0, sizeof(stats));
+	(void) GetTopTransactionId();
 	KvamProgressCommandBegin(RelationGetRelid(rel), KVAM_PROGRESS_COMPACT_TABLE,
 							 info->npartitions);
 	PG_TRY();
@@ -373,6 +394,7 @@ kvam_compact(PG_FUNCTION_ARGS)
 		}
 		KvamProgressCommandPhase(KVAM_PHASE_SWEEPING, KVAM_NO_PARTID);
 		swept = KvamSpaceSweep(rel, info);
+		KvamRelocateTail(rel, info, InvalidBlockNumber, false, &moved);
 	}
 	PG_FINALLY();
 	{
@@ -394,7 +416,8 @@ kvam_compact(PG_FUNCTION_ARGS)
 					 "\"versions_in\": %llu, \"versions_out\": %llu, "
 					 "\"purged\": %llu, \"aborted\": %llu, \"tombstones\": %llu, "
 					 "\"frozen\": %llu, \"blocks_in\": %llu, \"blocks_out\": %llu, "
-					 "\"blocks_reclaimed\": %u}",
+					 "\"blocks_reclaimed\": %u, \"runs_moved\": %d, "
+					 "\"blocks_moved\": %u}",
 					 stats.steps, stats.runs_in, stats.runs_out,
 					 (unsigned long long) stats.versions_in,
 					 (unsigned long long) stats.versions_out,
@@ -403,6 +426,7 @@ kvam_compact(PG_FUNCTION_ARGS)
 					 (unsigned long long) stats.tombstones,
 					 (unsigned long long) stats.frozen,
 					 (unsigned long long) stats.blocks_in,
-					 (unsigned long long) stats.blocks_out, swept);
+					 (unsigned long long) stats.blocks_out, swept,
+					 moved.runs, moved.blocks);
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data)));
 }

@@ -228,4 +228,13 @@ extern void KvamRunReadHeader(Relation rel, const KvamRunRef *ref,
 							  KvamRunHeaderData *hdr,
 							  StringInfo first, StringInfo last);
 
+/*
+ * KvamRunPageFixup adds 'delta' (modulo 2^32) to every block number stored
+ * in a run page (header fields, index entries, data page links; Invalid
+ * ones stay Invalid).  The builder passes the head's block number (its
+ * images hold numbers relative to the head); relocation passes new head -
+ * old head.  Raises an internal error on a page that is not a run page.
+ */
+extern void KvamRunPageFixup(Page page, BlockNumber delta);
+
 #endif							/* KVAM_LSM_RUN_H */

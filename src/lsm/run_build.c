@@ -123,7 +123,6 @@ static Page *build_index(KvamRunBuilder *b, BlockNumber index_start,
 						 uint32 *levels);
 static Page build_head(KvamRunBuilder *b, KvamRunHeaderData *hdr,
 					   KvamVersion first, KvamVersion last);
-static void fixup_page(Page page, BlockNumber head);
 static Page run_image(KvamRunBuilder *b, KvamRunHeaderData *hdr,
 					  Page head_page, Page *index_pages, Page *bloom_pages,
 					  uint32 i);
@@ -350,7 +349,7 @@ KvamRunBuildFinish(KvamRunBuilder *b, KvamRunRef *ref)
 			buf = ReadBufferExtended(rel, MAIN_FORKNUM, head + i,
 									 RBM_ZERO_AND_LOCK, NULL);
 			memcpy(BufferGetPage(buf), image, BLCKSZ);
-			fixup_page(BufferGetPage(buf), head);
+			KvamRunPageFixup(BufferGetPage(buf), head);
 			MarkBufferDirty(buf);
 			UnlockReleaseBuffer(buf);
 		}
@@ -380,7 +379,7 @@ KvamRunBuildFinish(KvamRunBuilder *b, KvamRunRef *ref)
 		page = BufferGetPage(buf);
 		Assert(PageIsNew(page));
 		memcpy(page, image, BLCKSZ);
-		fixup_page(page, head);
+		KvamRunPageFixup(page, head);
 		MarkBufferDirty(buf);
 		UnlockReleaseBuffer(buf);
 	}
@@ -671,11 +670,15 @@ build_head(KvamRunBuilder *b, KvamRunHeaderData *hdr,
 }
 
 /*
- * fixup_page turns the relative block numbers of a run page (relative to
- * the head) into absolute ones, given the head's block number.
+ * KvamRunPageFixup adds 'head' (modulo 2^32) to every block number stored
+ * in run page 'page' (InvalidBlockNumber stays so): given the head's block
+ * number it turns the builder's relative numbers into absolute ones, and
+ * given newhead - oldhead it moves an absolute page to another extent
+ * (lsm/relocate.c).  Raises an internal error on a page that is not a run
+ * page.
  */
-static void
-fixup_page(Page page, BlockNumber head)
+void
+KvamRunPageFixup(Page page, BlockNumber head)
 {
 	KvamPageOpaque opaque = KvamPageGetOpaque(page);
 

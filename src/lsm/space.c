@@ -268,6 +268,16 @@ KvamSpaceUnlockAlloc(Relation rel)
 BlockNumber
 KvamSpaceAlloc(Relation rel, BlockNumber nblocks)
 {
+	return KvamSpaceAllocBelow(rel, nblocks, InvalidBlockNumber);
+}
+
+/*
+ * KvamSpaceAllocBelow: KvamSpaceAlloc whose extent must end at or before
+ * block 'limit' (InvalidBlockNumber: anywhere).
+ */
+BlockNumber
+KvamSpaceAllocBelow(Relation rel, BlockNumber nblocks, BlockNumber limit)
+{
 	KvamRelInfo *info = KvamRelGetInfo(rel);
 	GlobalVisState *vistest = GlobalVisTestFor(rel);
 	Buffer		buf;
@@ -285,6 +295,8 @@ KvamSpaceAlloc(Relation rel, BlockNumber nblocks)
 		if (e->owner != 0 || e->nblocks < nblocks ||
 			!reusable(vistest, e->retired))
 			continue;
+		if (e->start > limit || limit - e->start < nblocks)
+			break;				/* every later extent starts higher */
 		best = i;
 		break;
 	}
@@ -702,6 +714,27 @@ KvamSpaceReleaseChunks(Relation rel, uint32 partid)
 		END_CRIT_SECTION();
 	}
 	UnlockReleaseBuffer(mapbuf);
+}
+
+/*
+ * KvamSpaceReusable: see space.h.  The map as KvamSpaceAlloc would see it
+ * after its coalesce, reusable extents of no owner only.
+ */
+KvamFreeExtent *
+KvamSpaceReusable(Relation rel, KvamRelInfo *info, int *n)
+{
+	GlobalVisState *vistest = GlobalVisTestFor(rel);
+	KvamFreeMap fm = KvamSpaceReadMap(rel, info);
+	KvamFreeExtent *out;
+
+	coalesce_map(fm, vistest);
+	out = palloc(Max(fm->nextents, 1) * sizeof(KvamFreeExtent));
+	*n = 0;
+	for (uint32 i = 0; i < fm->nextents; i++)
+		if (fm->ext[i].owner == 0 && reusable(vistest, fm->ext[i].retired))
+			out[(*n)++] = fm->ext[i];
+	pfree(fm);
+	return out;
 }
 
 KvamFreeMap

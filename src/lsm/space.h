@@ -91,6 +91,23 @@ extern void KvamFreeMapInitPage(Page page);
 extern BlockNumber KvamSpaceAlloc(Relation rel, BlockNumber nblocks);
 
 /*
+ * KvamSpaceAllocBelow is KvamSpaceAlloc restricted to extents that end at
+ * or before block 'limit' (exclusive; InvalidBlockNumber: no limit): run
+ * relocation (lsm/relocate.h) must place a run below the tail it empties.
+ */
+extern BlockNumber KvamSpaceAllocBelow(Relation rel, BlockNumber nblocks,
+									   BlockNumber limit);
+
+/*
+ * KvamSpaceReusable returns (palloc'd, by start, *n of them) the free
+ * extents KvamSpaceAlloc could hand out now: reusable, of no owner, with
+ * reusable neighbours merged.  A snapshot for planning; takes the free
+ * map's share lock only while copying.
+ */
+extern KvamFreeExtent *KvamSpaceReusable(Relation rel, KvamRelInfo *info,
+										 int *n);
+
+/*
  * KvamSpaceAllocPage returns a block for a new L0 page of partition
  * 'partid', zeroed and exclusively locked (the caller initialises it in
  * the critical section that links it into its chain): from the chunk

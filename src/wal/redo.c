@@ -18,10 +18,12 @@
 #include "access/bufmask.h"
 #include "access/xlogutils.h"
 #include "storage/bufmgr.h"
+#include "storage/smgr.h"
 #include "storage/standby.h"
 
 #include "lsm/meta.h"
 #include "lsm/page.h"
+#include "lsm/space.h"
 #include "wal/xlog.h"
 
 static void
@@ -106,6 +108,38 @@ redo_conflict(XLogReaderState *record)
 		ResolveRecoveryConflictWithSnapshot(xlrec->horizon, xlrec->node);
 }
 
+/*
+ * cover_extents: the free map names only blocks that existed on the
+ * primary when it was logged, but L0 chunks reserved at the end of the
+ * relation are zero pages whose extension is not WAL-logged; if an earlier
+ * truncation was replayed after they had been added (VACUUM cut the file,
+ * writers extended it again, then the server crashed), the file ends
+ * before them.  Extend it with zero pages, as the primary had it.
+ */
+static void
+cover_extents(XLogReaderState *record, Page page)
+{
+	KvamFreeMap fm = KvamPageGetFreeMap(page);
+	BlockNumber end = 0;
+	RelFileNode rnode;
+	SMgrRelation smgr;
+	Buffer		buf;
+
+	for (uint32 i = 0; i < fm->nextents; i++)
+		end = Max(end, fm->ext[i].start + fm->ext[i].nblocks);
+	if (end == 0)
+		return;
+	XLogRecGetBlockTag(record, 0, &rnode, NULL, NULL);
+	smgr = smgropen(rnode, InvalidBackendId);
+	if (smgrexists(smgr, MAIN_FORKNUM) &&
+		smgrnblocks(smgr, MAIN_FORKNUM) >= end)
+		return;
+	buf = XLogReadBufferExtended(rnode, MAIN_FORKNUM, end - 1,
+								 RBM_ZERO_AND_LOCK, InvalidBuffer);
+	if (BufferIsValid(buf))
+		UnlockReleaseBuffer(buf);
+}
+
 /* redo_freemap: the free-map page gets the logged contents. */
 static void
 redo_freemap(XLogReaderState *record)
@@ -124,7 +158,11 @@ redo_freemap(XLogReaderState *record)
 		MarkBufferDirty(buf);
 	}
 	if (BufferIsValid(buf))
+	{
+		/* also when the page is newer: then it names what is to come */
+		cover_extents(record, BufferGetPage(buf));
 		UnlockReleaseBuffer(buf);
+	}
 }
 
 void

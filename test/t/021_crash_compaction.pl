@@ -27,18 +27,12 @@ my $t0 = time();
 my $db = 'postgres';
 my @pairs = qw(a b);
 
-my $node = kvam_node('crash_compact', conf => qq{
+my $node = crash_node('crash_compact', q{
 kvam.default_partitions = 2
 kvam.memtable_size = '64kB'
 kvam.compaction_l0_runs = 2
 kvam.compaction_run_size = '256kB'
-restart_after_crash = on
-autovacuum = off
 });
-$node->start;
-$node->safe_psql($db, 'CREATE EXTENSION kvam');
-create_pair($node, $db, 'a', 'text');
-create_pair($node, $db, 'b', 'hash');
 
 $node->safe_psql($db, dual_ab(sub { insert_rows($_[0], 1, 6000, 'load') }));
 $node->safe_psql($db,

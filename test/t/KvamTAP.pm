@@ -21,7 +21,7 @@ use Time::HiRes qw(time);
 
 our @EXPORT = qw(kvam_node kvam_conf create_pair dual compare_pair
   compare_pairs elapsed insert_rows key_change create_stream_table
-  dual_ab check_ab wait_up check_after_crash kvam_standby);
+  dual_ab check_ab wait_up check_after_crash kvam_standby crash_node);
 
 # The configuration every kvam test server gets (test/kvam.conf plus
 # KVAM_EXTRA_CONF, assembled by scripts/test.sh).
@@ -220,6 +220,22 @@ sub check_ab
 		SELECT count(*) FILTER (WHERE problem NOT LIKE 'orphan%'),
 		       count(*) FILTER (WHERE problem LIKE 'orphan%')
 		FROM (SELECT * FROM kvam.check('k_a') UNION ALL SELECT * FROM kvam.check('k_b')) c});
+}
+
+# crash_node(name, conf): the crash tests' server: 'conf' (kvam settings)
+# plus restart_after_crash on and autovacuum off, started, with kvam and
+# the pairs a (text keys) and b (hashed keys) in database postgres.
+sub crash_node
+{
+	my ($name, $conf) = @_;
+	my $node = kvam_node($name,
+		conf => $conf . "\nrestart_after_crash = on\nautovacuum = off\n");
+
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION kvam');
+	create_pair($node, 'postgres', 'a', 'text');
+	create_pair($node, 'postgres', 'b', 'hash');
+	return $node;
 }
 
 # wait_up(node, db): wait until the server answers again after a crash.
