@@ -60,8 +60,12 @@ for my $point (qw(merge publish retire))
 		if ($how eq 'error')
 		{
 			# a commit makes the failed compaction's WAL durable: its
-			# written output survives the crash as orphan pages
-			$node->safe_psql($db, 'SELECT txid_current()');
+			# written output survives the crash as orphan pages.  The
+			# commit must write WAL itself to be synchronous (a commit of
+			# a bare xid is asynchronous: the old txid_current() here let
+			# the check see 0 orphans now and then)
+			$node->safe_psql($db,
+				'CREATE TABLE IF NOT EXISTS flush_wal (i int); INSERT INTO flush_wal VALUES (1)');
 			$node->stop('immediate');
 			$node->start;
 			my ($problems, $orphans) = split /\|/, check_ab($node, $db);
