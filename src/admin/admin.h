@@ -169,4 +169,13 @@ extern void KvamProgressCommandPhase(KvamProgressPhaseId phase, uint32 partid);
 extern void KvamProgressPartitionDone(void);
 extern void KvamProgressCommandEnd(void);
 
+/*
+ * KvamProgressDebugPause waits, if kvam.debug_progress_wait names 'point',
+ * until advisory lock 1802920301 is free (the testing aid of the command
+ * phases, for points that are not phases: "rewriting", after VACUUM FULL
+ * or CLUSTER has rewritten the first partition).  No LWLock or buffer lock
+ * may be held.
+ */
+extern void KvamProgressDebugPause(const char *point);
+
 #endif							/* KVAM_ADMIN_H */

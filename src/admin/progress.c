@@ -297,10 +297,19 @@ KvamProgressCommandBegin(Oid relid, KvamProgressKind kind, int partitions)
 static void
 debug_wait(KvamProgressPhaseId phase)
 {
+	KvamProgressDebugPause(phase_names[phase]);
+}
+
+/*
+ * KvamProgressDebugPause: see admin.h.
+ */
+void
+KvamProgressDebugPause(const char *point)
+{
 	LOCKTAG		tag;
 
 	if (kvam_debug_progress_wait == NULL ||
-		strcmp(kvam_debug_progress_wait, phase_names[phase]) != 0)
+		strcmp(kvam_debug_progress_wait, point) != 0)
 		return;
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId,
 						 (uint32) (KVAM_PROGRESS_WAIT_KEY >> 32),

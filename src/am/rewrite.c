@@ -24,6 +24,14 @@
  * Caller (cluster.c) holds AccessExclusiveLock on the old table; the new
  * one is not visible to anyone.
  *
+ * Progress goes to PostgreSQL's pg_stat_progress_cluster, which cluster.c
+ * started: phase "seq scanning heap" for the whole stream (reading and
+ * writing go together: there is no separate sort or write phase),
+ * heap_blks_total = the old relation's blocks, heap_blks_scanned = that
+ * total times the share of the old partitions read, heap_tuples_scanned =
+ * versions read, heap_tuples_written = versions written.  cluster.c sets
+ * the phases after ours (swapping files, rebuilding indexes, cleanup).
+ *
  * IDENTIFICATION
  *	  src/am/rewrite.c
  *
@@ -33,10 +41,13 @@
 
 #include "access/heaptoast.h"
 #include "access/xloginsert.h"
+#include "commands/progress.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "storage/bufmgr.h"
 #include "utils/memutils.h"
 
+#include "admin/admin.h"
 #include "am/kvam_am.h"
 #include "am/maintain.h"
 #include "kvam.h"
@@ -165,6 +176,11 @@ KvamRewriteTable(Relation OldTable, Relation NewTable,
 	w.old_bytes = (uint64) RelationGetNumberOfBlocks(OldTable) * BLCKSZ;
 	w.stats = stats;
 
+	pgstat_progress_update_param(PROGRESS_CLUSTER_PHASE,
+								 PROGRESS_CLUSTER_PHASE_SEQ_SCAN_HEAP);
+	pgstat_progress_update_param(PROGRESS_CLUSTER_TOTAL_HEAP_BLKS,
+								 RelationGetNumberOfBlocks(OldTable));
+
 	memset(&ps, 0, sizeof(ps));
 	ps.oldest_xmin = OldestXmin;
 	ps.freeze_limit = FreezeXid;
@@ -215,8 +231,21 @@ KvamRewriteTable(Relation OldTable, Relation NewTable,
 			}
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(keycxt);
+			{
+				const int	index[] = {PROGRESS_CLUSTER_HEAP_TUPLES_SCANNED,
+				PROGRESS_CLUSTER_HEAP_TUPLES_WRITTEN};
+				const int64 val[] = {(int64) stats->versions_in,
+				(int64) stats->versions_out};
+
+				pgstat_progress_update_multi_param(2, index, val);
+			}
 		}
 		KvamIterEnd(it);
+		pgstat_progress_update_param(PROGRESS_CLUSTER_HEAP_BLKS_SCANNED,
+									 (int64) ((double) w.old_bytes / BLCKSZ *
+											  (i + 1) / oinfo->npartitions));
+		if (i == 0)
+			KvamProgressDebugPause("rewriting");
 	}
 	finish(&w);
 	stats->steps++;
