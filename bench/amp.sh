@@ -305,9 +305,21 @@ rdb() {
 }
 rstat() { awk -v k="$2" '$1 == k {print $4; exit}' "$S/rdb_$1.out"; }
 rops() { sed -n "s/^$2 *:.* \([0-9]*\) ops\/sec.*/\1/p" "$S/rdb_$1.out" | head -1; }
+# rdb_reads: --read-reps readrandom runs on the existing database, logged;
+# prints the median ops/s
+rdb_reads() {
+	local v=() r
+	for r in $(seq 1 "$read_reps"); do
+		rdb read "${common[@]}" --use_existing_db --benchmarks=readrandom --threads="$clients" \
+			--duration="$read_secs" >/dev/null
+		v+=("$(rops read readrandom)")
+	done
+	log "  readrandom: ${v[*]}" >&2
+	printf '%s\n' "${v[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.0f", a[int((NR + 1) / 2)]}'
+}
 
 rocksdb_engine() {
-	local R=$S/rocksdb ks vs common pio wal fl cp wa lwa live sz szc r v=() r1 r2 t0 t1 usecs tps
+	local R=$S/rocksdb ks vs common pio wal fl cp wa lwa live sz szc r1 r2 t0 t1 usecs tps
 	command -v db_bench >/dev/null 2>&1 ||
 		KVAM_EXTRA_DEPS=rocksdb-tools "$ROOT/scripts/deps.sh" ||
 		die "db_bench missing and rocksdb-tools could not be installed"
@@ -335,25 +347,11 @@ rocksdb_engine() {
 	grep -E '^ *(L[0-9]|Sum)' "$S/rdb_over.out" | head -12 >>"$TXT" || true
 	sz=$(du -sb "$R" | cut -f1)
 	log "size after upserts: $((sz / 1048576)) MB (SST $(du -cb "$R"/*.sst 2>/dev/null | tail -1 | cut -f1 | awk '{printf "%d", $1 / 1048576}') MB); live logical $((live / 1048576)) MB; SA $(echo "scale=2; $sz / $live" | bc)"
-	v=()
-	for r in $(seq 1 "$read_reps"); do
-		rdb read "${common[@]}" --use_existing_db --benchmarks=readrandom --threads="$clients" \
-			--duration="$read_secs" >/dev/null
-		v+=("$(rops read readrandom)")
-	done
-	log "  readrandom: ${v[*]}"
-	r1=$(printf '%s\n' "${v[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.0f", a[int((NR + 1) / 2)]}')
+	r1=$(rdb_reads)
 	rdb compact "${common[@]}" --use_existing_db --benchmarks=compactall --threads=1 >/dev/null
 	szc=$(du -sb "$R" | cut -f1)
 	log "size after compactall: $((szc / 1048576)) MB; SA $(echo "scale=2; $szc / $live" | bc)"
-	v=()
-	for r in $(seq 1 "$read_reps"); do
-		rdb read "${common[@]}" --use_existing_db --benchmarks=readrandom --threads="$clients" \
-			--duration="$read_secs" >/dev/null
-		v+=("$(rops read readrandom)")
-	done
-	log "  readrandom: ${v[*]}"
-	r2=$(printf '%s\n' "${v[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.0f", a[int((NR + 1) / 2)]}')
+	r2=$(rdb_reads)
 	log "point reads (median ops/s): after upserts $r1, compacted $r2, ratio $(echo "scale=3; $r1 / $r2" | bc)"
 	echo "rocksdb,$N,$ops,,,,,,$lwa,,$usecs,$tps,,$wal,$((fl + cp)),$pio,,$wa,$(echo "scale=3; $pio / ($ops * ($ks + $vs))" | bc),$live,$sz,$(echo "scale=3; $sz / $live" | bc),$szc,$(echo "scale=3; $szc / $live" | bc),$r1,$r2,$(echo "scale=3; $r1 / $r2" | bc)," >>"$CSV"
 	rm -rf "$R"

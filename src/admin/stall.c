@@ -123,9 +123,7 @@ KvamWriteThrottle(Relation rel, KvamRelInfo *info, int idx)
 		if (p->has_frozen && p->flush_pid == 0 && fallback)
 		{
 			KvamPartRelease(p);
-			if (KvamFlushFrozen(rel, info, idx) < 0)
-				pg_usleep(10000L);	/* someone else has it, or a split
-									 * or merge is about to */
+			(void) KvamFlushFrozen(rel, info, idx);
 			if (!admin)
 				(void) KvamCompactIfNeeded(rel, info, idx, false);
 			else

@@ -370,7 +370,14 @@ KvamFlushFrozen(Relation rel, KvamRelInfo *info, int idx)
 	}
 	PG_END_TRY();
 	if (n < 0)
-		release_claim();		/* to the split or merge that waits for it */
+	{
+		/*
+		 * To the split or merge that waits for it: give it time to take
+		 * the claim before a caller's loop tries again.
+		 */
+		release_claim();
+		pg_usleep(10000L);
+	}
 	return n;
 }
 
@@ -416,8 +423,6 @@ KvamFlushPartition(Relation rel, KvamRelInfo *info, int idx)
 				total += n;
 			if (froze && n >= 0)
 				return total;
-			if (n < 0)
-				pg_usleep(10000L);	/* handed to a split or merge */
 			continue;
 		}
 		if (froze || p->mt.nentries == 0)

@@ -285,7 +285,8 @@ extern void KvamFreezeMemtable(KvamPart *p);
  * only to make room (KvamCompactForRoom, lsm/compact.h).  Returns the
  * versions written, or -1 if there is no frozen memtable, another backend
  * is flushing it, or a split or merge of the partition waits for the claim
- * (which is then given back to it).  No kvam lock may be held by the
+ * (which is then given back to it, and the call sleeps 10 ms so that
+ * the waiter can take it).  No kvam lock may be held by the
  * caller.  May raise any error of run building; the claim is then given
  * back.
  */

@@ -591,15 +591,6 @@ stats_blocks_in(KvamRunRef *in, int nin)
 /* ---------- publication ---------- */
 
 static bool
-has_run(KvamManifest mf, const KvamRunRef *r)
-{
-	for (uint32 i = 0; i < mf->nruns; i++)
-		if (mf->runs[i].run_id == r->run_id && mf->runs[i].head == r->head)
-			return true;
-	return false;
-}
-
-static bool
 is_input(const KvamRunRef *r, KvamRunRef *in, int nin)
 {
 	for (int i = 0; i < nin; i++)
@@ -632,7 +623,7 @@ publish(Relation rel, KvamRelInfo *info, int idx, KvamRunRef *in, int nin,
 		return false;
 	}
 	for (int i = 0; i < nin; i++)
-		if (!has_run(mf, &in[i]))
+		if (!KvamManifestHasRun(mf, in[i].head, in[i].run_id))
 		{
 			UnlockReleaseBuffer(buf);
 			return false;
@@ -669,24 +660,6 @@ publish(Relation rel, KvamRelInfo *info, int idx, KvamRunRef *in, int nin,
 	return true;
 }
 
-/* Is a run with the extent of 'r' referenced by a live manifest of 'map'? */
-static bool
-referenced(Relation rel, KvamRelInfo *map, const KvamRunRef *r)
-{
-	for (int i = 0; i < (int) map->npartitions; i++)
-	{
-		KvamManifest mf = KvamManifestRead(rel, map, i);
-		bool		found = false;
-
-		for (uint32 j = 0; j < mf->nruns && !found; j++)
-			found = mf->runs[j].head == r->head && mf->runs[j].run_id == r->run_id;
-		pfree(mf);
-		if (found)
-			return true;
-	}
-	return false;
-}
-
 /*
  * Retire the input runs a published compaction replaced: each extent once
  * (a merged partition may reference one run twice), and, when runs may be
@@ -710,7 +683,7 @@ retire_inputs(Relation rel, KvamRunRef *in, int nin, bool shared)
 
 		for (int j = 0; j < i && !dup; j++)
 			dup = in[j].head == in[i].head && in[j].run_id == in[i].run_id;
-		if (dup || (shared && referenced(rel, map, &in[i])))
+		if (dup || (shared && KvamRunReferences(rel, map, in[i].head, in[i].run_id, NULL) > 0))
 			continue;
 		KvamSpaceRetire(rel, in[i].head, in[i].nblocks, true);
 	}

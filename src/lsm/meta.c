@@ -699,6 +699,42 @@ KvamManifestRead(Relation rel, KvamRelInfo *info, int idx)
 	return mf;
 }
 
+/*
+ * KvamManifestHasRun: see meta.h.
+ */
+bool
+KvamManifestHasRun(KvamManifest mf, BlockNumber head, uint64 run_id)
+{
+	for (uint32 r = 0; r < mf->nruns; r++)
+		if (mf->runs[r].head == head && mf->runs[r].run_id == run_id)
+			return true;
+	return false;
+}
+
+/*
+ * KvamRunReferences: see meta.h.
+ */
+int
+KvamRunReferences(Relation rel, KvamRelInfo *info, BlockNumber head,
+				  uint64 run_id, int *idx)
+{
+	int			n = 0;
+
+	for (int i = 0; i < (int) info->npartitions; i++)
+	{
+		KvamManifest mf = KvamManifestRead(rel, info, i);
+		bool		found = KvamManifestHasRun(mf, head, run_id);
+
+		pfree(mf);
+		if (!found)
+			continue;
+		if (idx == NULL)
+			return 1;
+		idx[n++] = i;
+	}
+	return n;
+}
+
 void
 KvamMapLock(Relation rel, LOCKMODE mode)
 {

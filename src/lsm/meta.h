@@ -277,6 +277,19 @@ extern void KvamManifestCheckRoom(Relation rel, KvamManifest mf, int64 nruns);
 extern KvamManifest KvamManifestRead(Relation rel, KvamRelInfo *info, int idx);
 
 /*
+ * A run is identified by its extent's head and its run id (a moved run
+ * keeps its id; an extent reused by another run holds a new id).
+ * KvamManifestHasRun: does 'mf' reference that run?
+ * KvamRunReferences: which live manifests of 'info' reference it, as
+ * indexes into info->parts in idx[] (NULL: stop at the first); returns
+ * their number.  Reads as KvamManifestRead (same lock requirement).
+ */
+extern bool KvamManifestHasRun(KvamManifest mf, BlockNumber head,
+							   uint64 run_id);
+extern int	KvamRunReferences(Relation rel, KvamRelInfo *info,
+							  BlockNumber head, uint64 run_id, int *idx);
+
+/*
  * KvamManifestTryRead is KvamManifestRead that returns NULL (marking
  * 'info' superseded) instead of raising: the caller reloads the map and
  * retries.

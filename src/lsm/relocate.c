@@ -185,33 +185,6 @@ typedef enum MoveResult
 	MOVE_STOP					/* could not move it: stop here */
 } MoveResult;
 
-/* Does 'mf' reference the run 't' (by head and id)? */
-static bool
-references(KvamManifest mf, const TailRun *t)
-{
-	for (uint32 r = 0; r < mf->nruns; r++)
-		if (mf->runs[r].head == t->head && mf->runs[r].run_id == t->run_id)
-			return true;
-	return false;
-}
-
-/* The partitions (indexes into info->parts) whose manifest references 't'. */
-static int
-referencing(Relation rel, KvamRelInfo *info, const TailRun *t, int *idx)
-{
-	int			n = 0;
-
-	for (uint32 i = 0; i < info->npartitions; i++)
-	{
-		KvamManifest mf = KvamManifestRead(rel, info, i);
-
-		if (references(mf, t))
-			idx[n++] = i;
-		pfree(mf);
-	}
-	return n;
-}
-
 /*
  * copy_run copies the pages of run 't' to [newhead, newhead + nblocks),
  * fixing the block numbers they hold, and WAL-logs the copy.  The new
@@ -275,7 +248,7 @@ publish(Relation rel, KvamRelInfo *info, const TailRun *t, int *idx, int n,
 		bufs[i] = KvamManifestLockForEdit(rel, info, idx[i]);
 		page = BufferGetPage(bufs[i]);
 		if (!KvamManifestIsLive(page, info->parts[idx[i]].partid) ||
-			!references(KvamPageGetManifest(page), t))
+			!KvamManifestHasRun(KvamPageGetManifest(page), t->head, t->run_id))
 			ok = false;
 	}
 	if (ok)
@@ -334,7 +307,7 @@ move_run(Relation rel, KvamRelInfo *info, const TailRun *t, BlockNumber limit)
 	 * Splits and merges, the only way to add references, are excluded by
 	 * the caller's relation lock.
 	 */
-	nlocked = referencing(rel, info, t, locked);
+	nlocked = KvamRunReferences(rel, info, t->head, t->run_id, locked);
 	if (nlocked == 0)
 	{
 		pfree(idx);
@@ -350,7 +323,7 @@ move_run(Relation rel, KvamRelInfo *info, const TailRun *t, BlockNumber limit)
 	}
 	for (int i = 0; i < nlocked; i++)
 		LockPage(rel, info->parts[locked[i]].manifest, ExclusiveLock);
-	n = referencing(rel, info, t, idx);
+	n = KvamRunReferences(rel, info, t->head, t->run_id, idx);
 	if (n == 0)
 		result = MOVE_GONE;
 	else
