@@ -613,6 +613,34 @@ lock_for_write(Relation rel, KvamRelInfo *info, KvamVersion old,
 	return TM_Ok;
 }
 
+/*
+ * Append 'v' for an UPDATE or DELETE of 'old': lock and check the key
+ * (lock_for_write), then append (append_and_release); from the check again
+ * if the partition was being split or merged meanwhile, since the key lock
+ * was given up for the wait.
+ */
+static TM_Result
+check_and_append(Relation rel, KvamRelInfo *info, KvamVersion old,
+				 ItemPointer otid, bool wait, Snapshot crosscheck,
+				 TM_FailureData *tmfd, KvamVersion v, Size vlen,
+				 ItemPointer newtid, KvamXlogChange *chg)
+{
+	LWLock	   *kl;
+	WriteCheck	c;
+	int			idx;
+	TM_Result	res;
+
+	do
+	{
+		res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd,
+							 &kl, &c, &idx);
+		if (res != TM_Ok)
+			return res;
+		write_check_free(&c);
+	} while (!append_and_release(rel, info, idx, kl, v, vlen, newtid, chg));
+	return TM_Ok;
+}
+
 TM_Result
 kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 				  Snapshot snapshot, Snapshot crosscheck, bool wait,
@@ -621,10 +649,7 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 	KvamRelInfo *info = KvamRelGetInfo(rel);
 	Size		oldlen;
 	KvamVersion old = fetch_old(rel, tid, &oldlen);
-	LWLock	   *kl;
-	WriteCheck	c;
 	TM_Result	res;
-	int			idx;
 	KvamVersion tomb;
 	Size		tlen;
 	ItemPointerData newtid;
@@ -637,14 +662,10 @@ kvam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 	/* build the tombstone before taking locks */
 	tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 						   KVAM_V_TOMBSTONE, 0, &tlen);
-	do
-	{
-		res = lock_for_write(rel, info, old, tid, wait, crosscheck, tmfd,
-							 &kl, &c, &idx);
-		if (res != TM_Ok)
-			return res;
-		write_check_free(&c);
-	} while (!append_and_release(rel, info, idx, kl, tomb, tlen, &newtid, &chg));
+	res = check_and_append(rel, info, old, tid, wait, crosscheck, tmfd,
+						   tomb, tlen, &newtid, &chg);
+	if (res != TM_Ok)
+		return res;
 	if (chg.oldtuple)
 		heap_freetuple(chg.oldtuple);
 	pgstat_count_heap_delete(rel);
@@ -660,10 +681,7 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 	KvamRelInfo *info = KvamRelGetInfo(rel);
 	Size		oldlen;
 	KvamVersion old = fetch_old(rel, otid, &oldlen);
-	LWLock	   *kl;
-	WriteCheck	c;
 	TM_Result	res;
-	int			idx;
 	StringInfoData key;
 	KvamVersion v;
 	Size		vlen;
@@ -690,14 +708,10 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 
 	if (samekey)
 	{
-		do
-		{
-			res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd,
-								 &kl, &c, &idx);
-			if (res != TM_Ok)
-				return res;
-			write_check_free(&c);
-		} while (!append_and_release(rel, info, idx, kl, v, vlen, &newtid, &chg));
+		res = check_and_append(rel, info, old, otid, wait, crosscheck, tmfd,
+							   v, vlen, &newtid, &chg);
+		if (res != TM_Ok)
+			return res;
 	}
 	else
 	{
@@ -707,15 +721,10 @@ kvam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 
 		tomb = KvamFormVersion(rel, NULL, old->key, old->keylen, cid,
 							   KVAM_V_TOMBSTONE, 0, &tlen);
-		do
-		{
-			res = lock_for_write(rel, info, old, otid, wait, crosscheck, tmfd,
-								 &kl, &c, &idx);
-			if (res != TM_Ok)
-				return res;
-			write_check_free(&c);
-		} while (!append_and_release(rel, info, idx, kl, tomb, tlen, &tombtid,
-									 NULL));
+		res = check_and_append(rel, info, old, otid, wait, crosscheck, tmfd,
+							   tomb, tlen, &tombtid, NULL);
+		if (res != TM_Ok)
+			return res;
 		insert_new_key(rel, info, slot, v, vlen, &newtid, NULL, &chg);
 		*update_indexes = true;
 	}
